@@ -1,0 +1,64 @@
+#pragma once
+// The one Model interface that mlp-eval, mlp-md, mlp-check and the LAMMPS route share.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mlp/core/structure.hpp"
+#include "mlp/core/types.hpp"
+#include "mlp/geom/neighbor_list.hpp"
+
+namespace mlp {
+
+/// What the caller wants computed (energy is always computed).
+struct EvalRequest {
+  bool forces = true;
+  bool virial = true;
+  bool atom_energies = false;
+  bool atom_virials = false;  ///< per-atom virial (eV), needed by LAMMPS
+};
+
+/// What a model returns. Sign conventions: forces = -dE/dr; virial W = -dE/dε (ε: symmetric strain applied
+/// to positions and cell), so the ASE stress is -W/V and a compressed crystal has a positive virial.
+struct EvalResult {
+  double energy = 0.0;               ///< eV
+  Eigen::VectorXd atom_energies;     ///< eV per atom, sums to energy (if requested)
+  Matrix3N forces;                   ///< eV/Å (if requested)
+  Mat3 virial = Mat3::Zero();        ///< eV (if requested)
+  std::vector<Mat3> atom_virials;    ///< eV per atom, sums to virial (if requested)
+  /// Energy of each term of a composite model, in order (eV); a single-term model reports itself.
+  std::vector<std::pair<std::string, double>> term_energies;
+
+  /// Zero everything, sized for n atoms according to the request.
+  void reset(std::size_t n, const EvalRequest& request);
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  /// Registry name ("lj", "sw", ...) or a descriptive name for composite models.
+  virtual std::string name() const = 0;
+  /// Interaction range, Å: atoms further apart than this do not interact directly.
+  virtual double cutoff() const = 0;
+  /// Canonical specification that recreates this model through make_model() (e.g. "lj:epsilon=0.0103,...").
+  virtual std::string spec() const = 0;
+  /// Accumulate into `result` (already reset by the caller) from a neighbour list built with at least
+  /// cutoff() (full list; the list may hold pairs beyond the cutoff because of a skin: skip them).
+  virtual void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
+                       EvalResult& result) const = 0;
+  /// True if the model accepts every element of `numbers`; otherwise `why` names the problem.
+  virtual bool supports(const std::vector<int>& numbers, std::string& why) const;
+};
+
+/// Evaluate a model on a structure: builds the neighbour list, computes, checks that every number is finite.
+/// Throws ComputeError naming frame and atoms when the result would contain NaN/Inf (e.g. atoms on top of each
+/// other), InputError for an unsupported element.
+EvalResult evaluate(const Model& model, const Structure& s, const EvalRequest& request = {});
+/// Same, with a caller-owned neighbour list that is refreshed (Verlet skin) rather than rebuilt.
+EvalResult evaluate(const Model& model, const Structure& s, NeighborList& nl, const EvalRequest& request = {});
+
+/// Stress (eV/Å^3, ASE sign, positive = tensile) from a virial (eV) and a volume (Å^3).
+Mat3 stress_from_virial(const Mat3& virial, double volume);
+
+}  // namespace mlp

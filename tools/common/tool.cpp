@@ -1,5 +1,6 @@
 #include "common/tool.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -61,14 +62,28 @@ std::vector<std::string> inputs_or_stdin(const std::vector<std::string>& files) 
 }
 
 Output::Output(const std::string& path, bool binary) {
-  if (!path.empty() && path != "-") file_ = std::make_unique<AtomicFile>(path, binary);
+  if (path.empty() || path == "-") return;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    device_ = std::make_unique<std::ofstream>(path, binary ? std::ios::out | std::ios::binary : std::ios::out);
+    if (!*device_) throw IoError("cannot open for writing", path);
+    return;
+  }
+  file_ = std::make_unique<AtomicFile>(path, binary);
 }
 
-std::ostream& Output::stream() { return file_ ? file_->stream() : std::cout; }
+std::ostream& Output::stream() {
+  if (file_) return file_->stream();
+  if (device_) return *device_;
+  return std::cout;
+}
 
 void Output::commit() {
   if (file_) {
     file_->commit();
+  } else if (device_) {
+    device_->flush();
+    if (!*device_) throw IoError("write failed", "output");
   } else {
     std::cout.flush();
     if (!std::cout) throw IoError("write to stdout failed", "-");

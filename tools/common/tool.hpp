@@ -2,6 +2,7 @@
 // What every mlp tool shares: option parsing with CLI11, --version, error reporting and exit codes,
 // stdin/stdout conventions and atomic output. Tools include this; libcore never sees argv or stdout.
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -42,16 +43,18 @@ class Tool {
 /// Throws CLI::ValidationError (usage, exit 2) when none was given and stdin is a terminal.
 std::vector<std::string> inputs_or_stdin(const std::vector<std::string>& files);
 
-/// An output that is stdout for "-" or empty, else a file written atomically (commit() renames it into place).
+/// An output that is stdout for "-" or empty, a device or pipe written directly when the path exists and is not
+/// a regular file (/dev/null, a FIFO), else a regular file written atomically (commit() renames it into place).
 class Output {
  public:
   explicit Output(const std::string& path, bool binary = false);
   std::ostream& stream();
   void commit();
-  bool is_stdout() const { return !file_; }
+  bool is_stdout() const { return !file_ && !device_; }
 
  private:
   std::unique_ptr<AtomicFile> file_;
+  std::unique_ptr<std::ofstream> device_;
 };
 
 /// True if the file descriptor is a terminal (progress bars only then).

@@ -55,7 +55,8 @@ class NeighborList {
   std::vector<Vec3> vectors_;
   std::vector<double> distances_;
   Matrix3N reference_positions_;  // positions at the last build, for the skin criterion
-  Mat3 cell_ = Mat3::Zero();
+  Mat3 cell_ = Mat3::Zero();                     // cell and pbc at the last build: update() refuses others
+  std::array<bool, 3> pbc_{false, false, false};
   std::size_t builds_ = 0;
 };
 

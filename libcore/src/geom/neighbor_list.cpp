@@ -1,0 +1,311 @@
+#include "mlp/geom/neighbor_list.hpp"
+
+#include <Eigen/LU>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "mlp/util/error.hpp"
+
+namespace mlp {
+
+namespace {
+
+// One atom as stored in the bin-sorted array: wrapped Cartesian position and original index.
+// 32 bytes, so the inner loop over a bin streams through contiguous cache lines.
+struct BinnedAtom {
+  double x, y, z;
+  int index;
+};
+
+// Floor division for possibly negative numerators (C++ '/' truncates toward zero).
+inline int floor_div(int a, int n) {
+  const int q = a / n;
+  return (a % n != 0 && ((a < 0) != (n < 0))) ? q - 1 : q;
+}
+
+// The binning frame: rows are the lattice vectors of the periodic directions; a non-periodic direction gets a
+// unit vector orthogonal to the periodic ones instead of its (possibly zero or arbitrary) cell vector. Only the
+// periodic rows are translations, so the choice for the others just has to span space; orthonormal completions
+// keep the bins of those directions cubic-ish and the frame well conditioned.
+Mat3 binning_frame(const Structure& s) {
+  Mat3 frame = Mat3::Zero();
+  int periodic[3], free_dirs[3], np = 0, nf = 0;
+  for (int k = 0; k < 3; ++k) {
+    if (s.pbc[k]) {
+      periodic[np++] = k;
+      frame.row(k) = s.cell.row(k);
+    } else {
+      free_dirs[nf++] = k;
+    }
+  }
+  if (np == 2) {
+    const Vec3 n = Vec3(s.cell.row(periodic[0])).cross(Vec3(s.cell.row(periodic[1])));
+    frame.row(free_dirs[0]) = n.normalized().transpose();
+  } else if (np == 1) {
+    const Vec3 a = Vec3(s.cell.row(periodic[0])).normalized();
+    // The Cartesian axis least aligned with a gives a well-conditioned first perpendicular.
+    int axis = 0;
+    for (int k = 1; k < 3; ++k)
+      if (std::abs(a[k]) < std::abs(a[axis])) axis = k;
+    const Vec3 u = a.cross(Vec3::Unit(axis)).normalized();
+    const Vec3 v = a.cross(u).normalized();
+    frame.row(free_dirs[0]) = u.transpose();
+    frame.row(free_dirs[1]) = v.transpose();
+  } else if (np == 0) {
+    frame = Mat3::Identity();
+  }
+  return frame;
+}
+
+}  // namespace
+
+void NeighborList::build(const Structure& s, const NeighborListOptions& options) {
+  validate_geometry(s);
+  if (!std::isfinite(options.cutoff) || options.cutoff < 0.0)
+    throw InputError("neighbour list: cutoff must be a finite non-negative number, got " +
+                         std::to_string(options.cutoff),
+                     s.source, s.line, "cutoff");
+  if (!std::isfinite(options.skin) || options.skin < 0.0)
+    throw InputError("neighbour list: skin must be a finite non-negative number, got " + std::to_string(options.skin),
+                     s.source, s.line, "skin");
+
+  options_ = options;
+  cell_ = s.cell;
+  pbc_ = s.pbc;
+  reference_positions_ = s.positions;
+  ++builds_;
+
+  const std::size_t n = s.size();
+  offsets_.assign(n + 1, 0);
+  neighbors_.clear();
+  shifts_.clear();
+  vectors_.clear();
+  distances_.clear();
+  if (n == 0) return;
+  if (n > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw InputError("neighbour list: too many atoms (" + std::to_string(n) + ")", s.source, s.line);
+
+  const double rc = options.cutoff + options.skin;
+  const double rc2 = rc * rc;
+  // Bins and the stencil are sized with a slightly larger radius so that round-off in the fractional
+  // coordinates (an atom binned one ulp across a bin face) can never hide a pair that is within rc.
+  const double rc_bin = rc * (1.0 + 1e-10) + 1e-10;
+  // Candidates are screened in wrapped coordinates, then the stored vector is recomputed from the original
+  // positions, which decides. The screen uses a margin so that it never rejects what the exact test keeps.
+  const double rc_screen = rc * (1.0 + 1e-10) + 1e-9;
+  const double rc2_screen = rc_screen * rc_screen;
+
+  // Fractional coordinates in the binning frame: r = f · frame, so f = r · frame^{-1}.
+  const Mat3 frame = binning_frame(s);
+  const Mat3 inv = frame.inverse();
+  // Distance between neighbouring lattice planes of direction k: 1 / |column k of frame^{-1}|. This, not the
+  // vector length, bounds how far apart two atoms in bins d apart along k are, also for skewed cells.
+  double height[3];
+  for (int k = 0; k < 3; ++k) height[k] = 1.0 / inv.col(k).norm();
+
+  const auto ni = static_cast<Eigen::Index>(n);
+  Matrix3N frac(ni, 3);
+  for (Eigen::Index i = 0; i < ni; ++i) frac.row(i) = s.positions.row(i) * inv;
+
+  // Periodic directions: wrap into [0, 1) and remember the integer wrap. Non-periodic: bounding box.
+  std::vector<std::array<int, 3>> wrap(n, {0, 0, 0});
+  double lo[3] = {0, 0, 0}, span[3] = {1, 1, 1};
+  for (int k = 0; k < 3; ++k) {
+    if (s.pbc[k]) {
+      for (Eigen::Index i = 0; i < ni; ++i) {
+        const double w = std::floor(frac(i, k));
+        // A wrap that does not fit an int means a position absurdly far outside the cell.
+        if (std::abs(w) > 1e9)
+          throw InputError("frame " + std::to_string(s.frame) + ": atom " + std::to_string(i) +
+                               " lies more than 1e9 cells outside the periodic cell",
+                           s.source, s.line, "pos");
+        wrap[static_cast<std::size_t>(i)][k] = static_cast<int>(w);
+        frac(i, k) -= w;
+      }
+    } else {
+      const double mn = frac.col(k).minCoeff(), mx = frac.col(k).maxCoeff();
+      lo[k] = mn;
+      span[k] = mx - mn;
+    }
+  }
+
+  // Number of bins per direction: each bin at least rc_bin thick (perpendicular to its faces).
+  const double extent_limit = 1e15;
+  std::array<long long, 3> nbins{1, 1, 1};
+  for (int k = 0; k < 3; ++k) {
+    const double thickness = s.pbc[k] ? height[k] : span[k] * height[k];
+    const double count = rc > 0 ? std::floor(thickness / rc_bin) : 1.0;
+    nbins[k] = static_cast<long long>(std::clamp(count, 1.0, extent_limit));
+  }
+  // Sparse systems (a few atoms spread far apart in vacuum, or a huge cell) would otherwise get more bins than
+  // atoms: cap the total near 2N. Wider bins stay correct because the stencil reach is recomputed from the width.
+  const long long max_bins = std::max<long long>(27, 2 * static_cast<long long>(n));
+  while (static_cast<double>(nbins[0]) * static_cast<double>(nbins[1]) * static_cast<double>(nbins[2]) >
+         static_cast<double>(max_bins)) {
+    const int k = static_cast<int>(std::max_element(nbins.begin(), nbins.end()) - nbins.begin());
+    nbins[k] = std::max<long long>(1, nbins[k] / 2);
+  }
+  const int nb[3] = {static_cast<int>(nbins[0]), static_cast<int>(nbins[1]), static_cast<int>(nbins[2])};
+
+  // Stencil reach per direction: atoms in bins d apart are more than (|d| - 1)·width apart, so bins up to
+  // ceil(rc / width) away must be visited. For a periodic cell thinner than rc this is the number of images.
+  int reach[3];
+  for (int k = 0; k < 3; ++k) {
+    const double width = (s.pbc[k] ? height[k] : span[k] * height[k]) / nb[k];
+    double r = 0.0;
+    if (rc > 0) r = width > 0 ? std::ceil(rc_bin / width) : static_cast<double>(nb[k]);
+    if (!s.pbc[k]) r = std::min(r, static_cast<double>(nb[k] - 1));  // no bins beyond the box
+    if (r > 1e6)
+      throw InputError("neighbour list: cutoff " + std::to_string(rc) + " Å needs more than 1e6 periodic images",
+                       s.source, s.line, "cutoff");
+    reach[k] = static_cast<int>(r);
+  }
+
+  // Bin every atom; counting sort into a bin-ordered array.
+  const std::size_t total_bins = static_cast<std::size_t>(nb[0]) * nb[1] * nb[2];
+  std::vector<int> bin_of(n);
+  std::vector<std::size_t> bin_start(total_bins + 1, 0);
+  std::vector<BinnedAtom> wrapped_pos(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto ii = static_cast<Eigen::Index>(i);
+    int b[3];
+    for (int k = 0; k < 3; ++k) {
+      const double t = s.pbc[k] ? frac(ii, k) : (span[k] > 0 ? (frac(ii, k) - lo[k]) / span[k] : 0.0);
+      b[k] = std::clamp(static_cast<int>(std::floor(t * nb[k])), 0, nb[k] - 1);
+    }
+    bin_of[i] = (b[2] * nb[1] + b[1]) * nb[0] + b[0];
+    ++bin_start[static_cast<std::size_t>(bin_of[i]) + 1];
+    // Wrapped position = original - wrap·cell (only periodic rows have non-zero wraps).
+    const auto& w = wrap[i];
+    const Vec3 p = s.positions.row(ii).transpose() - s.cell.transpose() * Vec3(w[0], w[1], w[2]);
+    wrapped_pos[i] = {p[0], p[1], p[2], static_cast<int>(i)};
+  }
+  for (std::size_t b = 0; b < total_bins; ++b) bin_start[b + 1] += bin_start[b];
+  std::vector<BinnedAtom> sorted(n);
+  {
+    std::vector<std::size_t> fill(bin_start.begin(), bin_start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) sorted[fill[static_cast<std::size_t>(bin_of[i])]++] = wrapped_pos[i];
+  }
+
+  // Reserve for the expected number of pairs (density × sphere volume) so that growth rarely reallocates;
+  // capacity is kept across builds, so an MD run allocates only on its first builds.
+  {
+    double volume = 1.0;
+    for (int k = 0; k < 3; ++k) volume *= std::max(s.pbc[k] ? height[k] : span[k] * height[k], rc);
+    const double sphere = 4.18879020478639 * rc * rc * rc;
+    double expected = static_cast<double>(n) * std::min(static_cast<double>(n) * sphere / volume, 1e4) *
+                      (options.full ? 1.0 : 0.5) * 1.1;
+    expected = std::min(expected, 4e8);
+    const auto want = static_cast<std::size_t>(expected);
+    if (neighbors_.capacity() < want) {
+      neighbors_.reserve(want);
+      shifts_.reserve(want);
+      vectors_.reserve(want);
+      distances_.reserve(want);
+    }
+  }
+
+  const Vec3 a0 = s.cell.row(0).transpose(), a1 = s.cell.row(1).transpose(), a2 = s.cell.row(2).transpose();
+  const bool half = !options.full;
+
+  // Atoms in their original order, so the list comes out atom by atom (CSR) in one pass. For each atom the
+  // stencil is the box of bins within reach; a periodic bin index outside [0, nb) is an image, whose integer
+  // offset becomes part of the shift. Each (bin, image) combination is visited once.
+  for (std::size_t i = 0; i < n; ++i) {
+    const int bi = bin_of[i];
+    const int bx = bi % nb[0], by = (bi / nb[0]) % nb[1], bz = bi / (nb[0] * nb[1]);
+    const BinnedAtom& pi = wrapped_pos[i];
+    const auto& wi = wrap[i];
+    const Vec3 ri = s.positions.row(static_cast<Eigen::Index>(i)).transpose();
+
+    for (int dz = -reach[2]; dz <= reach[2]; ++dz) {
+      int cz = bz + dz, iz = 0;
+      if (s.pbc[2]) {
+        iz = floor_div(cz, nb[2]);
+        cz -= iz * nb[2];
+      } else if (cz < 0 || cz >= nb[2]) {
+        continue;
+      }
+      for (int dy = -reach[1]; dy <= reach[1]; ++dy) {
+        int cy = by + dy, iy = 0;
+        if (s.pbc[1]) {
+          iy = floor_div(cy, nb[1]);
+          cy -= iy * nb[1];
+        } else if (cy < 0 || cy >= nb[1]) {
+          continue;
+        }
+        for (int dx = -reach[0]; dx <= reach[0]; ++dx) {
+          int cx = bx + dx, ix = 0;
+          if (s.pbc[0]) {
+            ix = floor_div(cx, nb[0]);
+            cx -= ix * nb[0];
+          } else if (cx < 0 || cx >= nb[0]) {
+            continue;
+          }
+          const bool zero_image = ix == 0 && iy == 0 && iz == 0;
+          // Candidate vector = wrapped_j + image·cell - wrapped_i = wrapped_j - base.
+          const Vec3 image = ix * a0 + iy * a1 + iz * a2;
+          const double basex = pi.x - image[0], basey = pi.y - image[1], basez = pi.z - image[2];
+          const std::size_t cell_index = (static_cast<std::size_t>(cz) * nb[1] + cy) * nb[0] + cx;
+          const std::size_t kend = bin_start[cell_index + 1];
+          for (std::size_t k = bin_start[cell_index]; k < kend; ++k) {
+            const BinnedAtom& pj = sorted[k];
+            const int j = pj.index;
+            if (half && j < static_cast<int>(i)) continue;
+            const double ex = pj.x - basex, ey = pj.y - basey, ez = pj.z - basez;
+            const double d2 = ex * ex + ey * ey + ez * ez;
+            if (d2 >= rc2_screen) continue;
+            if (j == static_cast<int>(i) && zero_image) continue;  // an atom is not its own neighbour
+            const auto& wj = wrap[static_cast<std::size_t>(j)];
+            // Shift relative to the ORIGINAL positions: wrapped_x = x - wrap_x·cell.
+            const std::array<int, 3> shift{ix + wi[0] - wj[0], iy + wi[1] - wj[1], iz + wi[2] - wj[2]};
+            if (half && j == static_cast<int>(i)) {
+              // Same atom, non-zero shift: keep the image whose first non-zero shift component is positive.
+              const int first = shift[0] != 0 ? shift[0] : (shift[1] != 0 ? shift[1] : shift[2]);
+              if (first < 0) continue;
+            }
+            const Vec3 v = s.positions.row(j).transpose() + (shift[0] * a0 + shift[1] * a1 + shift[2] * a2) - ri;
+            const double d2_exact = v.squaredNorm();
+            if (d2_exact >= rc2) continue;
+            neighbors_.push_back(j);
+            shifts_.push_back(shift);
+            vectors_.push_back(v);
+            distances_.push_back(std::sqrt(d2_exact));
+          }
+        }
+      }
+    }
+    offsets_[i + 1] = neighbors_.size();
+  }
+}
+
+bool NeighborList::update(const Structure& s) {
+  if (builds_ == 0 || s.size() != atoms() || s.pbc != pbc_ || s.cell != cell_) return false;
+  const double limit = 0.25 * options_.skin * options_.skin;  // (skin/2)^2
+  const auto n = static_cast<Eigen::Index>(s.size());
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double d2 = (s.positions.row(i) - reference_positions_.row(i)).squaredNorm();
+    if (!(d2 <= limit)) return false;  // also catches NaN: build() then reports it
+  }
+  const Vec3 a0 = cell_.row(0).transpose(), a1 = cell_.row(1).transpose(), a2 = cell_.row(2).transpose();
+  for (std::size_t i = 0; i + 1 < offsets_.size(); ++i) {
+    const Vec3 ri = s.positions.row(static_cast<Eigen::Index>(i)).transpose();
+    for (std::size_t k = offsets_[i]; k < offsets_[i + 1]; ++k) {
+      const auto& sh = shifts_[k];
+      const Vec3 v = s.positions.row(neighbors_[k]).transpose() + (sh[0] * a0 + sh[1] * a1 + sh[2] * a2) - ri;
+      vectors_[k] = v;
+      distances_[k] = v.norm();
+    }
+  }
+  return true;
+}
+
+bool NeighborList::refresh(const Structure& s) {
+  if (update(s)) return false;
+  build(s, options_);
+  return true;
+}
+
+}  // namespace mlp

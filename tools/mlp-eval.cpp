@@ -75,7 +75,9 @@ int run(mlp::tool::Tool& tool, Options& o) {
   for (const std::string& input : mlp::tool::inputs_or_stdin(o.inputs)) {
     mlp::StructureReader reader(input, o.format);
     mlp::Structure s;
+    std::size_t frames_here = 0;
     while (reader.read(s)) {
+      ++frames_here;
       const mlp::EvalResult r = mlp::evaluate(*model, s, request);
       errors.add(s.info.string("config_type").value_or(""), s.size(), mlp::reference_energy(s, o.labels), r.energy,
                  mlp::reference_forces(s, o.labels), r.forces, mlp::reference_stress(s, o.labels),
@@ -85,9 +87,9 @@ int run(mlp::tool::Tool& tool, Options& o) {
       ++frames;
       progress.step();
     }
+    if (frames_here == 0) throw mlp::InputError("no frames found (empty input)", input, 1);
   }
   progress.finish();
-  if (frames == 0) throw mlp::InputError("no frames in the input");
   out.commit();
 
   if (!o.table.empty()) save_text(o.table, errors.tsv());

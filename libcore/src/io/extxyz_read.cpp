@@ -35,6 +35,7 @@ std::vector<RawPair> split_pairs(std::string_view line, const std::string& src, 
   std::vector<std::vector<std::string>> kv(1, std::vector<std::string>(1));
   char closing = 0;
   bool escaped = false;
+  bool quoted = false;  // the current part had quotes (so `r="" s=1` is r="" and s=1; ASE gives r="s=1")
   std::size_t quote_start = 0;
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
@@ -44,8 +45,10 @@ std::vector<RawPair> split_pairs(std::string_view line, const std::string& src, 
     } else if (c == '\\') {
       escaped = true;
     } else if (closing) {
-      if (c == closing)
+      if (c == closing) {
         closing = 0;
+        quoted = true;
+      }
       else
         kv.back().back() += c;
     } else if (c == '"' || c == '\'' || c == '{' || c == '[') {
@@ -53,14 +56,16 @@ std::vector<RawPair> split_pairs(std::string_view line, const std::string& src, 
       quote_start = i;
     } else if (is_blank(c)) {
       if (kv.size() == 1 && kv[0].size() == 1 && kv[0][0].empty()) continue;
-      if (kv.back().back().empty()) continue;
+      if (kv.back().back().empty() && !quoted) continue;
       kv.emplace_back(1);
+      quoted = false;
     } else if (c == '=') {
       if (kv.back().size() == 1 && kv.back()[0].empty()) {
         kv.pop_back();
         if (kv.empty()) throw InputError("'=' without a key", src, line_no, "comment line");
       }
       kv.back().emplace_back();
+      quoted = false;
     } else {
       kv.back().back() += c;
     }
@@ -73,7 +78,7 @@ std::vector<RawPair> split_pairs(std::string_view line, const std::string& src, 
   }
   if (escaped) kv.back().back() += '\\';  // a trailing lone backslash is kept
   for (auto& parts : kv) {
-    if (parts.size() == 1 && parts[0].empty()) continue;
+    if (parts.size() == 1 && parts[0].empty()) continue;  // e.g. a lone "" (ASE makes it a key '' = True)
     RawPair p;
     p.key = std::move(parts[0]);
     if (parts.size() > 1) {

@@ -2,6 +2,8 @@
 // Private to libcore/src/io: number parsing and formatting shared by the extxyz reader and writer.
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -47,13 +49,13 @@ inline bool parse_real(std::string_view t, double& out) {
   const auto r = std::from_chars(b, e, out, std::chars_format::general);
   if (r.ptr != e) return false;
   if (r.ec == std::errc::result_out_of_range) {
-    // from_chars reports under/overflow without a value; Python gives 0 or inf. Do the same.
-    bool neg = *b == '-';
-    // Overflow if the exponent is positive, else underflow.
-    const std::string_view rest(b, static_cast<std::size_t>(e - b));
-    const auto epos = rest.find_first_of("eE");
-    const bool big = epos == std::string_view::npos || rest[epos + 1] != '-';
-    out = big ? (neg ? -HUGE_VAL : HUGE_VAL) : (neg ? -0.0 : 0.0);
+    // Subnormal, underflowing or overflowing text: take what strtod gives (subnormal, 0 or ±inf), as Python does.
+    char tmp[512];
+    const std::size_t len = static_cast<std::size_t>(e - b);
+    if (len >= sizeof tmp) return false;
+    std::memcpy(tmp, b, len);
+    tmp[len] = '\0';
+    out = std::strtod(tmp, nullptr);
     return true;
   }
   return r.ec == std::errc();

@@ -8,7 +8,8 @@
 //     quoted with "", '', {} or [] (the brackets only delimit, they do not nest); a backslash escapes the next
 //     character anywhere; `key = value` with blanks around '=' is accepted; `a=b=c` gives a="b=c"; a key
 //     without a value is the boolean true, so a plain XYZ comment ("water dimer") gives keys water=T dimer=T,
-//     as in ASE. An unterminated quote is an error (ASE silently takes the rest of the line).
+//     as in ASE. An unterminated quote is an error (ASE silently takes the rest of the line). An empty quoted
+//     value ends the pair (`r="" s=1` gives r and s; ASE 3.22 glues them into r="s=1").
 //   * info values are typed like ASE: all tokens (split at blanks and commas) integers → int64 (one) or
 //     vector<int64>; else all reals → double / vector<double>; else all T/F (also True/False, an extension:
 //     ASE 3.22 keeps True/False as strings) → bool / vector<bool>; else a string. An empty value gives an empty

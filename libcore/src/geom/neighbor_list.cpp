@@ -1,5 +1,6 @@
 #include "mlp/geom/neighbor_list.hpp"
 
+#include <Eigen/Geometry>
 #include <Eigen/LU>
 #include <algorithm>
 #include <cmath>
@@ -191,11 +192,13 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
 
   // Reserve for the expected number of pairs (density × sphere volume) so that growth rarely reallocates;
   // capacity is kept across builds, so an MD run allocates only on its first builds.
-  {
+  if (rc > 0) {
     double volume = 1.0;
     for (int k = 0; k < 3; ++k) volume *= std::max(s.pbc[k] ? height[k] : span[k] * height[k], rc);
     const double sphere = 4.18879020478639 * rc * rc * rc;
-    double expected = static_cast<double>(n) * std::min(static_cast<double>(n) * sphere / volume, 1e4) *
+    // Flat or point-like atom clouds have a zero-volume box: the cap keeps the estimate finite and sane.
+    const double per_atom = volume > 0 ? std::min(static_cast<double>(n) * sphere / volume, 1e4) : 0.0;
+    double expected = static_cast<double>(n) * per_atom *
                       (options.full ? 1.0 : 0.5) * 1.1;
     expected = std::min(expected, 4e8);
     const auto want = static_cast<std::size_t>(expected);

@@ -370,3 +370,107 @@ TEST_CASE("empty structures and zero cutoff give empty lists") {
   nl.build(s, {0.6, 0.0, true});
   CHECK(nl.pairs() == 4);  // 0-1, 0-2 both ways; 1-2 is 0.707 apart
 }
+
+namespace {
+
+struct AseCase {
+  std::string spec;
+  Structure structure;
+  double cutoff = 0;
+  std::vector<Key> pairs;  // sorted by (i, j, S)
+};
+
+// Runs tests/geom/ase_neighbors.py once for all specs and parses its blocks (format in the script's docstring).
+std::vector<AseCase> run_ase(const std::vector<std::string>& specs) {
+  const std::string file = __FILE__;
+  const std::string script = file.substr(0, file.find_last_of('/') + 1) + "ase_neighbors.py";
+  std::string command = std::string(MLP_PYTHON3) + " '" + script + "'";
+  for (const auto& s : specs) command += " '" + s + "'";
+  command += " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  REQUIRE(pipe);
+  std::string text;
+  char buffer[65536];
+  for (std::size_t got; (got = fread(buffer, 1, sizeof buffer, pipe.get())) > 0;) text.append(buffer, got);
+  const int status = pclose(pipe.release());
+  INFO(text.substr(0, 2000));
+  REQUIRE(status == 0);
+
+  std::istringstream in(text);
+  std::vector<AseCase> cases;
+  std::string word;
+  while (in >> word) {
+    REQUIRE(word == "case");
+    AseCase c;
+    in >> c.spec;
+    c.cutoff = std::stod(c.spec.substr(c.spec.find(':', c.spec.find(':') + 1) + 1));
+    Structure& s = c.structure;
+    int p[3];
+    in >> word >> p[0] >> p[1] >> p[2];
+    REQUIRE(word == "pbc");
+    s.pbc = {p[0] != 0, p[1] != 0, p[2] != 0};
+    in >> word;
+    REQUIRE(word == "cell");
+    for (int k = 0; k < 9; ++k) in >> s.cell(k / 3, k % 3);
+    std::size_t n = 0, m = 0;
+    in >> word >> n;
+    REQUIRE(word == "atoms");
+    s.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto ii = static_cast<Eigen::Index>(i);
+      in >> s.numbers[i] >> s.positions(ii, 0) >> s.positions(ii, 1) >> s.positions(ii, 2);
+    }
+    in >> word >> m;
+    REQUIRE(word == "pairs");
+    c.pairs.resize(m);
+    for (auto& [i, j, a, b, cc] : c.pairs) in >> i >> j >> a >> b >> cc;
+    REQUIRE(in);
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+}  // namespace
+
+TEST_CASE("neighbour list equals ASE's on shared dataset frames") {
+  const std::string python = MLP_PYTHON3;
+  if (python.empty() || python.find("NOTFOUND") != std::string::npos) MLP_SKIP("no python3 for the ASE reference");
+  if (std::system((python + " -c 'import ase.neighborlist' >/dev/null 2>&1").c_str()) != 0)
+    MLP_SKIP("python3 has no ASE (Debian package python3-ase)");
+  // Frame, cutoff and (optionally) a pbc override: a triclinic 2-atom Si cell and a 2-atom TiAl cell much
+  // smaller than the cutoff (self images), a 250-atom fcc-shaped PbTe supercell, slab (TTF) and wire (FTF)
+  // versions of periodic frames, and a molecule without a cell.
+  const std::vector<std::pair<std::string, std::string>> wanted = {
+      {"si_gap18_tiny/Si_tiny_gap18.extxyz", "3:5.0"},
+      {"ace_tial_tutorial/TiAl_tutorial.extxyz", "0:6.0"},
+      {"gpumd_pbte/PbTe_nep_train.extxyz", "0:5.0"},
+      {"n2p2_h2o_rpbe_d3/h2o_rpbe_d3_48atoms_4G.extxyz", "0:4.0:TTF"},
+      {"mlearn_zuo2020/Mo_test.extxyz", "0:5.0:FTF"},
+      {"rmd17/rmd17_ethanol_test01.extxyz", "0:3.0"},
+  };
+  std::vector<std::string> specs;
+  for (const auto& [file, rest] : wanted) {
+    const std::string path = test::shared_data(file);
+    if (path.empty()) WARN("SKIPPED: shared dataset " << file << " is absent");
+    else specs.push_back(path + ":" + rest);
+  }
+  if (specs.empty()) MLP_SKIP("no shared datasets");
+
+  for (const AseCase& c : run_ase(specs)) {
+    CAPTURE(c.spec);
+    REQUIRE(c.structure.size() > 0);
+    REQUIRE(!c.pairs.empty());
+    const NeighborList nl(c.structure, {c.cutoff, 0.0, true});
+    std::vector<Key> ours;
+    for (const auto& [key, p] : pairs_of(nl)) {
+      // A pair within round-off of the cutoff could legitimately fall on either side in the two codes.
+      REQUIRE(std::abs(p.distance - c.cutoff) > 1e-9);
+      ours.push_back(key);
+    }
+    // pairs_of returns a std::map, so `ours` is sorted like the script's output.
+    REQUIRE(ours.size() == c.pairs.size());
+    for (std::size_t k = 0; k < ours.size(); ++k)
+      if (ours[k] != c.pairs[k]) FAIL("first difference at " << k << ": ours " << describe(ours[k]) << ", ASE "
+                                                             << describe(c.pairs[k]));
+  }
+}

@@ -71,4 +71,44 @@ Structure random_structure(std::mt19937_64& rng, std::size_t n, const std::vecto
   return s;
 }
 
+Structure strained(const Structure& s, const Mat3& eps) {
+  Structure out = s;
+  const Mat3 deform = Mat3::Identity() + eps;
+  // Rows are vectors: r' = (I + ε) r becomes row' = row · (I + ε)^T.
+  out.positions = s.positions * deform.transpose();
+  out.cell = s.cell * deform.transpose();
+  return out;
+}
+
+Matrix3N fd_forces(const EnergyFunction& energy, const Structure& s, double h) {
+  Matrix3N f(s.positions.rows(), 3);
+  Structure moved = s;
+  for (Eigen::Index i = 0; i < s.positions.rows(); ++i)
+    for (int k = 0; k < 3; ++k) {
+      moved.positions(i, k) = s.positions(i, k) + h;
+      const double ep = energy(moved);
+      moved.positions(i, k) = s.positions(i, k) - h;
+      const double em = energy(moved);
+      moved.positions(i, k) = s.positions(i, k);
+      f(i, k) = -(ep - em) / (2 * h);
+    }
+  return f;
+}
+
+Mat3 fd_virial(const EnergyFunction& energy, const Structure& s, double h) {
+  Mat3 w;
+  for (int a = 0; a < 3; ++a)
+    for (int b = a; b < 3; ++b) {
+      // A symmetric strain with ε_ab = ε_ba = h/2 (ε_aa = h on the diagonal) changes E by h·∂E/∂ε_ab to first
+      // order, for the symmetric derivative that the virial is.
+      Mat3 eps = Mat3::Zero();
+      eps(a, b) += 0.5 * h;
+      eps(b, a) += 0.5 * h;
+      const double ep = energy(strained(s, eps));
+      const double em = energy(strained(s, -eps));
+      w(a, b) = w(b, a) = -(ep - em) / (2 * h);
+    }
+  return w;
+}
+
 }  // namespace mlp::test

@@ -1,5 +1,7 @@
 #pragma once
 // Helpers shared by the Catch2 tests: where data lives, and random structures.
+#include <algorithm>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -22,6 +24,23 @@ Structure random_structure(std::mt19937_64& rng, std::size_t n, const std::vecto
 Mat3 random_cell(std::mt19937_64& rng, double lo, double hi);
 /// Random rotation matrix (uniform on SO(3)).
 Mat3 random_rotation(std::mt19937_64& rng);
+
+/// Energy (eV) of a structure, as a finite-difference helper sees a model.
+using EnergyFunction = std::function<double(const Structure&)>;
+/// The structure with the homogeneous deformation (I + eps) applied to every position and lattice vector (Å).
+Structure strained(const Structure& s, const Mat3& eps);
+/// Central finite-difference forces −dE/dr (eV/Å), displacing each coordinate by ±h (Å).
+Matrix3N fd_forces(const EnergyFunction& energy, const Structure& s, double h);
+/// Central finite-difference virial W = −dE/dε (eV) under symmetric strains ±h (dimensionless) of positions
+/// and cell; the structure's sign convention of mlp::EvalResult::virial.
+Mat3 fd_virial(const EnergyFunction& energy, const Structure& s, double h);
+/// Largest absolute entry of a − b divided by the largest absolute entry of b (or by `floor` if that is larger):
+/// the "relative" agreement used by the derivative tests, insensitive to components that happen to be ~0.
+template <typename A, typename B>
+double max_rel_diff(const A& a, const B& b, double floor = 0.0) {
+  const double scale = std::max(b.cwiseAbs().maxCoeff(), floor);
+  return (a - b).cwiseAbs().maxCoeff() / scale;
+}
 
 }  // namespace mlp::test
 

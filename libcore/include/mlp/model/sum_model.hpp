@@ -1,0 +1,32 @@
+#pragma once
+// A model that is the sum of other models ("zbl+lj", or the lines of a model file): energies, forces, virials
+// and per-atom values add; term_energies lists each term's energy in order, under the term's name (a name that
+// repeats gets a suffix: "lj", "lj_2", ...).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mlp/model/model.hpp"
+
+namespace mlp {
+
+class SumModel final : public Model {
+ public:
+  explicit SumModel(std::vector<std::unique_ptr<Model>> terms);
+
+  /// Term names joined by '+', e.g. "zbl+lj".
+  std::string name() const override;
+  /// Largest cutoff of the terms (Å).
+  double cutoff() const override;
+  /// Term specs joined by '+'.
+  std::string spec() const override;
+  void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
+               EvalResult& result) const override;
+  bool supports(const std::vector<int>& numbers, std::string& why) const override;
+  const std::vector<std::unique_ptr<Model>>& terms() const { return terms_; }
+
+ private:
+  std::vector<std::unique_ptr<Model>> terms_;
+};
+
+}  // namespace mlp

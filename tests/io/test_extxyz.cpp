@@ -420,3 +420,48 @@ TEST_CASE("format_real gives the shortest round-trip text", "[io][extxyz]") {
   CHECK(format_real(1.0 / 3.0) == "0.3333333333333333");
   CHECK(format_real(std::numeric_limits<double>::infinity()) == "inf");
 }
+
+TEST_CASE("extxyz reals are parsed to the correctly rounded double (as strtod and Python float)", "[io][extxyz]") {
+  // Decimal texts of every shape the reader meets: short fixed-point (fast exact path), 17-19 significant
+  // digits, exponents near the limits of the fast path and far beyond, subnormals. Positions must be the
+  // correctly rounded value, the same strtod (and Python's float(), i.e. ASE) gives.
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int> ndig(1, 24), exp(-330, 310), coin(0, 3), digit(0, 9);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 30000; ++i) {
+    std::string t;
+    if (coin(rng) == 0) t += '-';
+    const int n = ndig(rng);
+    const int point = std::uniform_int_distribution<int>(0, n)(rng);
+    for (int k = 0; k < n; ++k) {
+      if (k == point) t += '.';
+      t += static_cast<char>('0' + digit(rng));
+    }
+    if (point == n) t += ".5";
+    const int form = coin(rng);
+    if (form == 1) t += "e" + std::to_string(exp(rng) / 10);
+    if (form == 2) t += "E" + std::to_string(exp(rng));
+    double x = std::strtod(t.c_str(), nullptr);
+    if (!std::isfinite(x)) continue;  // positions must be finite
+    tokens.push_back(t);
+  }
+  tokens.push_back("4.9406564584124654e-324");
+  tokens.push_back("2.2250738585072011e-308");
+  tokens.push_back("9007199254740993");  // 2^53 + 1: not exact in a double, must round to even
+  tokens.push_back("0.1e23");
+  tokens.push_back("123456789012345678e-22");
+  while (tokens.size() % 3) tokens.push_back("1");
+  std::string text = std::to_string(tokens.size() / 3) + "\n\n";
+  for (std::size_t i = 0; i < tokens.size(); i += 3) text += "H " + tokens[i] + " " + tokens[i + 1] + " " + tokens[i + 2] + "\n";
+  const Structure s = read_one(text);
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const double want = std::strtod(tokens[i].c_str(), nullptr);
+    const double got = s.positions(static_cast<Eigen::Index>(i / 3), static_cast<int>(i % 3));
+    if (std::memcmp(&want, &got, sizeof want) != 0) {
+      ++mismatches;
+      UNSCOPED_INFO(tokens[i] << " -> " << format_real(got) << " instead of " << format_real(want));
+    }
+  }
+  CHECK(mismatches == 0);
+}

@@ -27,70 +27,105 @@ struct RawPair {
   bool has_value = false;
 };
 
-/// Splits a comment line into key/value pairs like ASE's key_val_str_to_dict.
-std::vector<RawPair> split_pairs(std::string_view line, const std::string& src, std::size_t line_no) {
-  std::vector<RawPair> pairs;
+/// Characters that end a run of ordinary characters in a comment line.
+struct SpecialChars {
+  bool table[256] = {};
+  SpecialChars() {
+    for (unsigned char c : std::string_view("\\\"'{[= \t\r\v\f")) table[c] = true;
+  }
+};
+const SpecialChars kSpecial;
+
+/// Splits a comment line into key/value pairs like ASE's key_val_str_to_dict. `pairs` is reused between calls
+/// (its strings keep their capacity); the number of pairs is returned.
+std::size_t split_pairs(std::string_view line, const std::string& src, std::size_t line_no, std::vector<RawPair>& pairs) {
   line = trim(line);
-  // Each entry: list of parts (key, value, value...) joined later with '='.
-  std::vector<std::vector<std::string>> kv(1, std::vector<std::string>(1));
-  char closing = 0;
-  bool escaped = false;
-  bool quoted = false;  // the current part had quotes (so `r="" s=1` is r="" and s=1; ASE gives r="s=1")
-  std::size_t quote_start = 0;
-  for (std::size_t i = 0; i < line.size(); ++i) {
+  std::size_t np = 0;
+  // State of the pair being built: its key, its value (parts after the first '=' joined by '=').
+  RawPair* cur = nullptr;
+  bool in_value = false;    // after a '='
+  bool part_empty = true;   // the current part (key or value part) has no character yet
+  bool quoted = false;      // the current part had quotes (so `r="" s=1` is r="" and s=1; ASE gives r="s=1")
+  auto start_pair = [&]() {
+    if (np == pairs.size()) pairs.emplace_back();
+    cur = &pairs[np++];
+    cur->key.clear();
+    cur->value.clear();
+    cur->has_value = false;
+    in_value = false;
+    part_empty = true;
+    quoted = false;
+  };
+  auto target = [&]() -> std::string& {
+    if (!cur) start_pair();
+    return in_value ? cur->value : cur->key;
+  };
+  const std::size_t n = line.size();
+  std::size_t i = 0;
+  while (i < n) {
     const char c = line[i];
-    if (escaped) {
-      kv.back().back() += c;
-      escaped = false;
-    } else if (c == '\\') {
-      escaped = true;
-    } else if (closing) {
-      if (c == closing) {
-        closing = 0;
-        quoted = true;
-      }
-      else
-        kv.back().back() += c;
-    } else if (c == '"' || c == '\'' || c == '{' || c == '[') {
-      closing = c == '{' ? '}' : c == '[' ? ']' : c;
-      quote_start = i;
-    } else if (is_blank(c)) {
-      if (kv.size() == 1 && kv[0].size() == 1 && kv[0][0].empty()) continue;
-      if (kv.back().back().empty() && !quoted) continue;
-      kv.emplace_back(1);
-      quoted = false;
-    } else if (c == '=') {
-      if (kv.back().size() == 1 && kv.back()[0].empty()) {
-        kv.pop_back();
-        if (kv.empty()) throw InputError("'=' without a key", src, line_no, "comment line");
-      }
-      kv.back().emplace_back();
-      quoted = false;
-    } else {
-      kv.back().back() += c;
+    if (!kSpecial.table[static_cast<unsigned char>(c)]) {
+      std::size_t j = i + 1;
+      while (j < n && !kSpecial.table[static_cast<unsigned char>(line[j])]) ++j;
+      target().append(line.data() + i, j - i);
+      part_empty = false;
+      i = j;
+      continue;
     }
-  }
-  if (closing) {
-    const std::string key = kv.back().empty() ? std::string() : kv.back()[0];
-    throw InputError(std::string("unterminated quote ") + line[quote_start] + " (opened at column " +
-                         std::to_string(quote_start + 1) + ")",
-                     src, line_no, key.empty() ? "comment line" : key);
-  }
-  if (escaped) kv.back().back() += '\\';  // a trailing lone backslash is kept
-  for (auto& parts : kv) {
-    if (parts.size() == 1 && parts[0].empty()) continue;  // e.g. a lone "" (ASE makes it a key '' = True)
-    RawPair p;
-    p.key = std::move(parts[0]);
-    if (parts.size() > 1) {
-      p.has_value = true;
-      for (std::size_t k = 1; k < parts.size(); ++k) {
-        if (k > 1) p.value += '=';
-        p.value += parts[k];
+    if (c == '\\') {
+      if (i + 1 < n) {
+        target() += line[i + 1];
+        i += 2;
+      } else {
+        target() += '\\';  // a trailing lone backslash is kept
+        ++i;
       }
+      part_empty = false;
+      continue;
     }
-    pairs.push_back(std::move(p));
+    if (c == '"' || c == '\'' || c == '{' || c == '[') {
+      const char closing = c == '{' ? '}' : c == '[' ? ']' : c;
+      std::string& t = target();
+      std::size_t j = i + 1;
+      for (;;) {
+        std::size_t k = j;
+        while (k < n && line[k] != closing && line[k] != '\\') ++k;
+        t.append(line.data() + j, k - j);
+        if (k == n) {
+          throw InputError(std::string("unterminated quote ") + c + " (opened at column " + std::to_string(i + 1) + ")",
+                           src, line_no, cur && !cur->key.empty() ? cur->key : std::string("comment line"));
+        }
+        if (line[k] == '\\') {
+          if (k + 1 < n) t += line[k + 1];
+          j = k + 2;
+          if (j > n) j = n;
+          continue;
+        }
+        i = k + 1;
+        break;
+      }
+      if (!t.empty()) part_empty = false;
+      quoted = true;
+      continue;
+    }
+    if (c == '=') {
+      if (!cur) {  // '=' at the start of a pair belongs to the previous one (ASE: `key = value`, `a=1 =2` is a="1=2")
+        if (np == 0) throw InputError("'=' without a key", src, line_no, "comment line");
+        cur = &pairs[np - 1];
+      }
+      if (cur->has_value) cur->value += '=';  // a=b=c gives a="b=c"
+      cur->has_value = true;
+      in_value = true;
+      part_empty = true;
+      quoted = false;
+      ++i;
+      continue;
+    }
+    // blank
+    if (cur && !(part_empty && !quoted)) cur = nullptr;  // the pair is complete; the next character starts another
+    ++i;
   }
-  return pairs;
+  return np;
 }
 
 /// Tokens of an info value: split at blanks and commas (as ASE's re.findall(r'[^\s,]+')).
@@ -232,6 +267,8 @@ struct ExtxyzReader::Impl {
   SymbolCache symbols;
   // Staging, reused across frames (capacity kept).
   std::vector<Column> cols;
+  std::string cols_spec;  // the Properties text `cols` was built from (re-parsed only when it changes)
+  std::vector<RawPair> pairs;
   std::vector<AtomArray> staged;
   std::vector<int> numbers;
   std::vector<double> pos;
@@ -301,10 +338,12 @@ void ExtxyzReader::Impl::parse_properties(const std::string& spec, std::size_t l
 
 void ExtxyzReader::Impl::parse_comment(std::string_view line, std::size_t line_no, Structure& frame) {
   if (std::memchr(line.data(), '\0', line.size())) fail("binary data (NUL byte) in the comment line", line_no, "comment line");
-  auto pairs = split_pairs(line, src(), line_no);
+  const std::size_t np = split_pairs(line, src(), line_no, pairs);
   bool have_lattice = false, have_pbc = false, have_props = false;
   std::string props;
-  for (auto& p : pairs) {
+  for (std::size_t pi = 0; pi < np; ++pi) {
+    RawPair& p = pairs[pi];
+    if (p.key.empty() && !p.has_value) continue;  // a lone "" (ASE would glue the next word to it)
     if (p.key == "Lattice") {
       const InfoValue v = parse_info_value(p.key, p.value, p.has_value);
       const auto* d = std::get_if<std::vector<double>>(&v);
@@ -351,7 +390,12 @@ void ExtxyzReader::Impl::parse_comment(std::string_view line, std::size_t line_n
   }
   if (!have_pbc) frame.pbc = {have_lattice, have_lattice, have_lattice};
   if (!have_lattice && frame.any_periodic()) fail("periodic (pbc has T) but no Lattice given", line_no, "pbc");
-  parse_properties(have_props ? props : std::string("species:S:1:pos:R:3"), line_no);
+  if (!have_props) props = "species:S:1:pos:R:3";
+  if (props != cols_spec || cols.empty()) {
+    cols_spec.clear();  // stays empty if parse_properties throws
+    parse_properties(props, line_no);
+    cols_spec = props;
+  }
 }
 
 int ExtxyzReader::Impl::species_number(std::string_view tok, std::size_t line_no) {

@@ -37,6 +37,65 @@ inline bool parse_int(std::string_view t, std::int64_t& out, bool* overflow = nu
   return r.ec == std::errc() && r.ptr == e;
 }
 
+/// Exact fast path (Clinger): a decimal with at most 19 digits whose integer mantissa m <= 2^53 and whose
+/// decimal exponent e satisfies |e| <= 22 is m * 10^e or m / 10^-e, each a single correctly rounded operation on
+/// exact operands. Returns false (and leaves `out` alone) for anything else, which then goes to from_chars.
+inline bool parse_real_fast(const char* b, const char* e, double& out) {
+  static const double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char* p = b;
+  bool neg = false;
+  if (p < e && *p == '-') {
+    neg = true;
+    ++p;
+  }
+  std::uint64_t m = 0;
+  int digits = 0, frac = 0;
+  const char* d0 = p;
+  while (p < e && static_cast<unsigned>(*p - '0') < 10) {
+    m = m * 10 + static_cast<unsigned>(*p - '0');
+    ++p;
+    if (++digits > 19) return false;
+  }
+  const bool int_part = p > d0;
+  bool frac_part = false;
+  if (p < e && *p == '.') {
+    ++p;
+    const char* f0 = p;
+    while (p < e && static_cast<unsigned>(*p - '0') < 10) {
+      m = m * 10 + static_cast<unsigned>(*p - '0');
+      ++p;
+      if (++digits > 19) return false;
+    }
+    frac = static_cast<int>(p - f0);
+    frac_part = p > f0;
+  }
+  if (!int_part && !frac_part) return false;
+  int exp10 = -frac;
+  if (p < e && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool eneg = false;
+    if (p < e && (*p == '-' || *p == '+')) {
+      eneg = *p == '-';
+      ++p;
+    }
+    if (p == e) return false;
+    int x = 0;
+    while (p < e && static_cast<unsigned>(*p - '0') < 10) {
+      x = x * 10 + (*p - '0');
+      if (x > 1000) return false;
+      ++p;
+    }
+    exp10 += eneg ? -x : x;
+  }
+  if (p != e) return false;
+  if (m > (std::uint64_t{1} << 53) || exp10 < -22 || exp10 > 22) return false;
+  double v = static_cast<double>(m);
+  v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
+  out = neg ? -v : v;
+  return true;
+}
+
 /// Whole token as a real (optional sign, decimal or exponent form, nan, inf, infinity; like Python float()).
 inline bool parse_real(std::string_view t, double& out) {
   if (t.empty()) return false;
@@ -46,6 +105,7 @@ inline bool parse_real(std::string_view t, double& out) {
     ++b;
     if (b == e || *b == '-') return false;
   }
+  if (parse_real_fast(b, e, out)) return true;
   const auto r = std::from_chars(b, e, out, std::chars_format::general);
   if (r.ptr != e) return false;
   if (r.ec == std::errc::result_out_of_range) {

@@ -30,7 +30,7 @@ grep -qP "^all\tstress\teV/A\^3\t225\t" "$TMP/errors.tsv" || fail "stress row (2
 grep -qP "^Vacancy\t" "$TMP/errors.tsv" || fail "per-config_type rows missing"
 grep -q "RMSE" "$TMP/err" || fail "human table missing on stderr"
 tail -n 1 "$TMP/parity.svg" | grep -q "</svg>" || fail "SVG not complete"
-[ "$(grep -c '<circle' "$TMP/parity.svg")" -gt 1000 ] || fail "SVG has too few points"
+[ "$(grep -o '<circle' "$TMP/parity.svg" | wc -l)" -gt 1000 ] || fail "SVG has too few points"
 
 # Pipes: stdin '-' and implicit stdin, gzip detection, stdout.
 gzip -c "$DATA" > "$TMP/data.xyz.gz"

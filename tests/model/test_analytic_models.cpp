@@ -291,3 +291,37 @@ TEST_CASE("morse: unshifted minimum and defaults") {
   CHECK(r.forces.cwiseAbs().maxCoeff() < 1e-14);
   CHECK(make_model("morse")->cutoff() == 6.0);
 }
+
+TEST_CASE("every model gives the same numbers whatever the request asks for") {
+  // The SW kernel is specialised per request (virial, per-atom values); the others skip unrequested work. All
+  // variants must agree exactly with the full evaluation.
+  std::mt19937_64 rng(17);
+  const Structure periodic = make_structure(rng, {{14}, 5.0, 7.0, 12, 1.9, true});
+  const Structure cluster = make_structure(rng, {{14}, 5.0, 7.0, 12, 1.9, false});
+  for (const char* spec : {"sw", "lj:sigma=2.2", "morse:r0=2.3", "zbl:outer=2.5", "charges:q_Si=0.3"}) {
+    INFO("model " << spec);
+    const auto model = make_model(spec);
+    const Structure& s = std::string(spec).rfind("charges", 0) == 0 ? cluster : periodic;
+    const EvalResult full = evaluate(*model, s, everything());
+    EvalRequest plain;  // forces + virial
+    const EvalResult r1 = evaluate(*model, s, plain);
+    CHECK(r1.energy == full.energy);
+    CHECK(max_rel_diff(r1.forces, full.forces) <= 1e-15);
+    CHECK(max_rel_diff(r1.virial, full.virial) <= 1e-15);
+    CHECK(r1.atom_energies.size() == 0);
+    CHECK(r1.atom_virials.empty());
+    plain.virial = false;
+    const EvalResult r2 = evaluate(*model, s, plain);
+    CHECK(r2.energy == full.energy);
+    CHECK(max_rel_diff(r2.forces, full.forces) <= 1e-15);
+    CHECK(r2.virial == Mat3::Zero());
+    const EvalResult r3 = evaluate(*model, s, energy_only());
+    CHECK(r3.energy == full.energy);
+    CHECK(r3.forces.size() == 0);
+    EvalRequest atoms_only = energy_only();
+    atoms_only.atom_energies = true;
+    const EvalResult r4 = evaluate(*model, s, atoms_only);
+    CHECK(r4.energy == full.energy);
+    CHECK(r4.atom_energies == full.atom_energies);
+  }
+}

@@ -66,7 +66,9 @@ inline Mat3 from_sym(const double* v) {
   return m;
 }
 
-template <bool PerAtom>
+// PerAtom: per-atom energies and virials; Virial: the global virial. Both are template flags so that the plain
+// energy+forces evaluation (MD) carries no virial arithmetic in its triplet loop.
+template <bool PerAtom, bool Virial>
 void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const NeighborList& nl, double* f,
                double* atom_energy, double* atom_virial, double& energy, double* virial) {
   const std::size_t n = s.size();
@@ -76,16 +78,18 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
   const double leps = P.lambda * P.epsilon;
   const Power pw_p(P.p), pw_q(P.q);
 
+  // Sized once for the worst case (every listed pair inside the cutoff) and filled through a pointer: no
+  // growth checks or reallocation in the loop.
   std::vector<std::size_t> start(n + 1);
-  std::vector<Short> list;
-  list.reserve(nl.pairs());
+  std::vector<Short> list(nl.pairs());
+  Short* out = list.data();
 
   double e2 = 0.0, e3 = 0.0;
   double w[6] = {0, 0, 0, 0, 0, 0};
 
   // Pass 1: short lists and the two-body term (each pair once, from its canonical entry).
   for (std::size_t i = 0; i < n; ++i) {
-    start[i] = list.size();
+    start[i] = static_cast<std::size_t>(out - list.data());
     double fix = 0, fiy = 0, fiz = 0;
     for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
       const double r = nl.distance(k);
@@ -95,7 +99,7 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
       const double inv_r = 1.0 / r;
       const double x_inv = 1.0 / (r - rc);  // negative inside the cutoff
       const double g = std::exp(gs * x_inv);
-      list.push_back({d[0] * inv_r, d[1] * inv_r, d[2] * inv_r, r, inv_r, g, -g * gs * x_inv * x_inv, j});
+      *out++ = Short{d[0] * inv_r, d[1] * inv_r, d[2] * inv_r, r, inv_r, g, -g * gs * x_inv * x_inv, j};
       if (!canonical(i, j, nl.shift(k))) continue;
       const double sr = P.sigma * inv_r;
       const double rp = pw_p(sr), rq = pw_q(sr);
@@ -109,6 +113,7 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
       fix += gx, fiy += gy, fiz += gz;
       const auto uj = static_cast<std::size_t>(j);
       f[3 * uj] -= gx, f[3 * uj + 1] -= gy, f[3 * uj + 2] -= gz;
+      if constexpr (!Virial && !PerAtom) continue;
       double v[6] = {0, 0, 0, 0, 0, 0};
       add_sym(v, -1.0, d[0], d[1], d[2], gx, gy, gz);  // W = F_j ⊗ d, F_j = −g
       for (int c = 0; c < 6; ++c) w[c] += v[c];
@@ -123,7 +128,7 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
     }
     f[3 * i] += fix, f[3 * i + 1] += fiy, f[3 * i + 2] += fiz;
   }
-  start[n] = list.size();
+  start[n] = static_cast<std::size_t>(out - list.data());
 
   // Pass 2: three-body terms, for each centre i every pair j < k of its short list.
   const double cos0 = P.costheta0;
@@ -152,6 +157,7 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
         fjx -= gjx, fjy -= gjy, fjz -= gjz;
         const auto uk = static_cast<std::size_t>(K->j);
         f[3 * uk] -= gkx, f[3 * uk + 1] -= gky, f[3 * uk + 2] -= gkz;
+        if constexpr (!Virial && !PerAtom) continue;
         // W = F_j ⊗ d_j + F_k ⊗ d_k with d = r·u and F = −∂E/∂d.
         double v[6] = {0, 0, 0, 0, 0, 0};
         add_sym(v, -J->r, J->ux, J->uy, J->uz, gjx, gjy, gjz);
@@ -208,13 +214,15 @@ void StillingerWeber::compute(const Structure& s, const NeighborList& nl, const 
   double energy = 0.0, w[6];
   if (request.atom_energies || request.atom_virials) {
     std::vector<double> ae(n, 0.0), av(6 * n, 0.0);
-    sw_kernel<true>(parameters_, s, nl, f, ae.data(), av.data(), energy, w);
+    sw_kernel<true, true>(parameters_, s, nl, f, ae.data(), av.data(), energy, w);
     for (std::size_t i = 0; i < n; ++i) {
       if (request.atom_energies) result.atom_energies[static_cast<Eigen::Index>(i)] += ae[i];
       if (request.atom_virials) result.atom_virials[i] += from_sym(&av[6 * i]);
     }
+  } else if (request.virial) {
+    sw_kernel<false, true>(parameters_, s, nl, f, nullptr, nullptr, energy, w);
   } else {
-    sw_kernel<false>(parameters_, s, nl, f, nullptr, nullptr, energy, w);
+    sw_kernel<false, false>(parameters_, s, nl, f, nullptr, nullptr, energy, w);
   }
   result.energy += energy;
   if (request.virial) result.virial += from_sym(w);

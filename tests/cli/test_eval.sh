@@ -46,7 +46,7 @@ cmp -s "$TMP/a.xyz" "$TMP/b.xyz" || fail "file and pipe results differ"
 "$EVAL" --model sw -q "$TMP/a.xyz" > "$TMP/c.xyz"
 cmp -s "$TMP/a.xyz" "$TMP/c.xyz" || fail "re-evaluating our own output is not idempotent"
 # Per-term energies of a sum model add up to the total.
-head -n 66 "$DATA" | "$EVAL" --model 'zbl+lj:epsilon=0.02,sigma=2.1' --terms -q - > "$TMP/terms.xyz"
+head -n 65 "$DATA" | "$EVAL" --model 'zbl+lj:epsilon=0.02,sigma=2.1' --terms -q - > "$TMP/terms.xyz"
 grep -q "MLP_energy_zbl=" "$TMP/terms.xyz" || fail "per-term energy of zbl missing"
 grep -q "MLP_energy_lj=" "$TMP/terms.xyz" || fail "per-term energy of lj missing"
 # A prefix that would overwrite the reference is refused, and no output file is left.

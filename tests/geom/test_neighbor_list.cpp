@@ -265,6 +265,13 @@ TEST_CASE("the same input gives the same list in the same order") {
     REQUIRE(a.shift(k) == b.shift(k));
     REQUIRE(a.vector(k) == b.vector(k));
   }
+  // update() with unchanged positions recomputes every vector by the same formula as build(): bit-identical.
+  NeighborList c = a;
+  REQUIRE(c.update(s));
+  for (std::size_t k = 0; k < a.pairs(); ++k) {
+    REQUIRE(c.vector(k) == a.vector(k));
+    REQUIRE(c.distance(k) == a.distance(k));
+  }
 }
 
 TEST_CASE("skin: update follows small moves and refuses a move beyond skin/2") {

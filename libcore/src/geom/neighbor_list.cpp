@@ -213,16 +213,23 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
   const Vec3 a0 = s.cell.row(0).transpose(), a1 = s.cell.row(1).transpose(), a2 = s.cell.row(2).transpose();
   const bool half = !options.full;
 
-  // Atoms in their original order, so the list comes out atom by atom (CSR) in one pass. For each atom the
-  // stencil is the box of bins within reach; a periodic bin index outside [0, nb) is an image, whose integer
-  // offset becomes part of the shift. Each (bin, image) combination is visited once.
-  for (std::size_t i = 0; i < n; ++i) {
-    const int bi = bin_of[i];
-    const int bx = bi % nb[0], by = (bi / nb[0]) % nb[1], bz = bi / (nb[0] * nb[1]);
-    const BinnedAtom& pi = wrapped_pos[i];
-    const auto& wi = wrap[i];
-    const Vec3 ri = s.positions.row(static_cast<Eigen::Index>(i)).transpose();
-
+  // The stencil of a bin: the box of bins within reach, each as a range of the bin-sorted array plus the image
+  // it is seen through (a periodic bin index outside [0, nb) is an image, whose integer offset becomes part of
+  // the shift). Every (bin, image) combination appears once. Bins that follow each other in memory and share an
+  // image are merged into one range (typically the 3 bins along x), so the distance loop runs long and the
+  // per-range overhead is paid 9 instead of 27 times per atom.
+  struct Range {
+    std::size_t begin, end;
+    double ox, oy, oz;  // image·cell
+    int ix, iy, iz;     // image
+  };
+  std::vector<Range> stencil;
+  stencil.reserve(static_cast<std::size_t>(2 * reach[0] + 1) * (2 * reach[1] + 1) * (2 * reach[2] + 1));
+  int stencil_bin = -1;
+  auto make_stencil = [&](int bin) {
+    stencil.clear();
+    stencil_bin = bin;
+    const int bx = bin % nb[0], by = (bin / nb[0]) % nb[1], bz = bin / (nb[0] * nb[1]);
     for (int dz = -reach[2]; dz <= reach[2]; ++dz) {
       int cz = bz + dz, iz = 0;
       if (s.pbc[2]) {
@@ -247,40 +254,96 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
           } else if (cx < 0 || cx >= nb[0]) {
             continue;
           }
-          const bool zero_image = ix == 0 && iy == 0 && iz == 0;
-          // Candidate vector = wrapped_j + image·cell - wrapped_i = wrapped_j - base.
-          const Vec3 image = ix * a0 + iy * a1 + iz * a2;
-          const double basex = pi.x - image[0], basey = pi.y - image[1], basez = pi.z - image[2];
-          const std::size_t cell_index = (static_cast<std::size_t>(cz) * nb[1] + cy) * nb[0] + cx;
-          const std::size_t kend = bin_start[cell_index + 1];
-          for (std::size_t k = bin_start[cell_index]; k < kend; ++k) {
-            const BinnedAtom& pj = sorted[k];
-            const int j = pj.index;
-            if (half && j < static_cast<int>(i)) continue;
-            const double ex = pj.x - basex, ey = pj.y - basey, ez = pj.z - basez;
-            const double d2 = ex * ex + ey * ey + ez * ez;
-            if (d2 >= rc2_screen) continue;
-            if (j == static_cast<int>(i) && zero_image) continue;  // an atom is not its own neighbour
-            const auto& wj = wrap[static_cast<std::size_t>(j)];
-            // Shift relative to the ORIGINAL positions: wrapped_x = x - wrap_x·cell.
-            const std::array<int, 3> shift{ix + wi[0] - wj[0], iy + wi[1] - wj[1], iz + wi[2] - wj[2]};
-            if (half && j == static_cast<int>(i)) {
-              // Same atom, non-zero shift: keep the image whose first non-zero shift component is positive.
-              const int first = shift[0] != 0 ? shift[0] : (shift[1] != 0 ? shift[1] : shift[2]);
-              if (first < 0) continue;
+          const std::size_t c = (static_cast<std::size_t>(cz) * nb[1] + cy) * nb[0] + cx;
+          const std::size_t b0 = bin_start[c], b1 = bin_start[c + 1];
+          if (b0 == b1) continue;
+          if (!stencil.empty()) {
+            Range& last = stencil.back();
+            if (last.end == b0 && last.ix == ix && last.iy == iy && last.iz == iz) {
+              last.end = b1;
+              continue;
             }
-            const Vec3 v = s.positions.row(j).transpose() + (shift[0] * a0 + shift[1] * a1 + shift[2] * a2) - ri;
-            const double d2_exact = v.squaredNorm();
-            if (d2_exact >= rc2) continue;
-            neighbors_.push_back(j);
-            shifts_.push_back(shift);
-            vectors_.push_back(v);
-            distances_.push_back(std::sqrt(d2_exact));
           }
+          const Vec3 image = ix * a0 + iy * a1 + iz * a2;
+          stencil.push_back({b0, b1, image[0], image[1], image[2], ix, iy, iz});
         }
       }
     }
-    offsets_[i + 1] = neighbors_.size();
+  };
+
+  // Atoms in their original order, so the list comes out atom by atom (CSR) in one pass. Consecutive atoms
+  // usually share a bin (structures are rarely in random order), so the stencil is rebuilt only on a change.
+  const BinnedAtom* const binned = sorted.data();
+  // Candidates of one atom that passed the screen: position in the bin-sorted array and stencil range. Sized
+  // for the whole stencil (more than n when a small cell puts the same atom in several image ranges).
+  std::vector<unsigned> hit_atom, hit_range;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (bin_of[i] != stencil_bin) {
+      make_stencil(bin_of[i]);
+      std::size_t total = 0;
+      for (const Range& r : stencil) total += r.end - r.begin;
+      if (hit_atom.size() < total) {
+        hit_atom.resize(total);
+        hit_range.resize(total);
+      }
+    }
+    const BinnedAtom& pi = wrapped_pos[i];
+
+    // Screen every range first without branching on the result (a data-dependent branch here is mispredicted
+    // for roughly every accepted pair), collecting the hits; then treat only those.
+    std::size_t found = 0;
+    for (std::size_t q = 0; q < stencil.size(); ++q) {
+      const Range& r = stencil[q];
+      // Candidate vector = wrapped_j + image·cell - wrapped_i = wrapped_j - base.
+      const double basex = pi.x - r.ox, basey = pi.y - r.oy, basez = pi.z - r.oz;
+      for (std::size_t k = r.begin; k < r.end; ++k) {
+        const double ex = binned[k].x - basex, ey = binned[k].y - basey, ez = binned[k].z - basez;
+        hit_atom[found] = static_cast<unsigned>(k);
+        hit_range[found] = static_cast<unsigned>(q);
+        found += (ex * ex + ey * ey + ez * ez < rc2_screen) ? 1 : 0;
+      }
+    }
+
+    // Grow the output once per atom and write in place (cheaper than four push_backs per pair); the unused
+    // tail is cut afterwards. Capacity is kept, so this does not allocate once the list has reached its size.
+    const std::size_t old_size = neighbors_.size();
+    neighbors_.resize(old_size + found);
+    shifts_.resize(old_size + found);
+    vectors_.resize(old_size + found);
+    distances_.resize(old_size + found);
+    std::size_t m = old_size;
+    const auto& wi = wrap[i];
+    const int ii = static_cast<int>(i);
+    const Vec3 ri = s.positions.row(static_cast<Eigen::Index>(i)).transpose();
+    for (std::size_t h = 0; h < found; ++h) {
+      const Range& r = stencil[hit_range[h]];
+      const int j = binned[hit_atom[h]].index;
+      if (j == ii && r.ix == 0 && r.iy == 0 && r.iz == 0) continue;  // an atom is not its own neighbour
+      if (half && j < ii) continue;
+      const auto& wj = wrap[static_cast<std::size_t>(j)];
+      // Shift relative to the ORIGINAL positions: wrapped_x = x - wrap_x·cell.
+      const std::array<int, 3> shift{r.ix + wi[0] - wj[0], r.iy + wi[1] - wj[1], r.iz + wi[2] - wj[2]};
+      if (half && j == ii) {
+        // Same atom, non-zero shift: keep the image whose first non-zero shift component is positive.
+        const int lead = shift[0] != 0 ? shift[0] : (shift[1] != 0 ? shift[1] : shift[2]);
+        if (lead < 0) continue;
+      }
+      // The stored vector is recomputed from the original positions, exactly as update() does, so build and
+      // update give bit-identical results for the same positions.
+      const Vec3 v = s.positions.row(j).transpose() + (shift[0] * a0 + shift[1] * a1 + shift[2] * a2) - ri;
+      const double d2_exact = v.squaredNorm();
+      if (d2_exact >= rc2) continue;
+      neighbors_[m] = j;
+      shifts_[m] = shift;
+      vectors_[m] = v;
+      distances_[m] = std::sqrt(d2_exact);
+      ++m;
+    }
+    neighbors_.resize(m);
+    shifts_.resize(m);
+    vectors_.resize(m);
+    distances_.resize(m);
+    offsets_[i + 1] = m;
   }
 }
 

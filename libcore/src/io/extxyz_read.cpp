@@ -438,16 +438,29 @@ void ExtxyzReader::Impl::parse_atom(std::string_view line, std::size_t line_no, 
     return std::string_view(b, static_cast<std::size_t>(p - b));
   };
   auto field = [](const Column& c, int k) { return c.width == 1 ? c.name : c.name + "[" + std::to_string(k) + "]"; };
+  // A real: the exact fast path straight from the line when the number ends at a blank, else the whole token.
+  auto real = [&](const Column& c, int k) -> double {
+    while (p < end && is_blank(*p)) ++p;
+    if (p == end) count_mismatch();
+    double x;
+    const char* q = io_detail::scan_real_fast(p, end, x);
+    if (q && (q == end || is_blank(*q))) {
+      p = q;
+      return x;
+    }
+    const auto t = next();
+    if (!parse_real(t, x)) fail("cannot read '" + show(t) + "' as a real number", line_no, field(c, k));
+    return x;
+  };
   std::size_t ai = 0;
   for (const auto& c : cols) {
     switch (c.kind) {
       case ColKind::Species: numbers.push_back(species_number(next(), line_no)); break;
       case ColKind::Pos:
         for (int k = 0; k < 3; ++k) {
-          const auto t = next();
-          double x;
-          if (!parse_real(t, x)) fail("cannot read '" + show(t) + "' as a real number", line_no, field(c, k));
-          if (!std::isfinite(x)) fail("non-finite position '" + show(t) + "'", line_no, field(c, k));
+          const char* t0 = p;
+          const double x = real(c, k);
+          if (!std::isfinite(x)) fail("non-finite position '" + show(trim(std::string_view(t0, static_cast<std::size_t>(p - t0)))) + "'", line_no, field(c, k));
           pos.push_back(x);
         }
         break;
@@ -462,14 +475,13 @@ void ExtxyzReader::Impl::parse_atom(std::string_view line, std::size_t line_no, 
       case ColKind::Array: {
         AtomArray& a = staged[ai++];
         for (int k = 0; k < c.width; ++k) {
+          if (c.type == ColumnType::Real) {
+            a.reals.push_back(real(c, k));
+            continue;
+          }
           const auto t = next();
           switch (c.type) {
-            case ColumnType::Real: {
-              double x;
-              if (!parse_real(t, x)) fail("cannot read '" + show(t) + "' as a real number", line_no, field(c, k));
-              a.reals.push_back(x);
-              break;
-            }
+            case ColumnType::Real: break;  // handled above
             case ColumnType::Integer: {
               std::int64_t v;
               if (!parse_int(t, v)) fail("cannot read '" + show(t) + "' as an integer", line_no, field(c, k));

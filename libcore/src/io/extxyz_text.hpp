@@ -37,10 +37,28 @@ inline bool parse_int(std::string_view t, std::int64_t& out, bool* overflow = nu
   return r.ec == std::errc() && r.ptr == e;
 }
 
-/// Exact fast path (Clinger): a decimal with at most 19 digits whose integer mantissa m <= 2^53 and whose
-/// decimal exponent e satisfies |e| <= 22 is m * 10^e or m / 10^-e, each a single correctly rounded operation on
-/// exact operands. Returns false (and leaves `out` alone) for anything else, which then goes to from_chars.
-inline bool parse_real_fast(const char* b, const char* e, double& out) {
+/// True if the 8 bytes at p are all decimal digits.
+inline bool eight_digits(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return (((v & 0xF0F0F0F0F0F0F0F0ULL) | (((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
+          0x3333333333333333ULL);
+}
+
+/// Value of 8 decimal digits at p (SWAR; little-endian byte order).
+inline std::uint64_t parse_eight_digits(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  v = (v & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
+  v = (v & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
+  return (v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32;
+}
+
+/// Exact fast path (Clinger): parses the longest prefix of [b, e) of the form -?digits[.digits][(e|E)[+-]digits]
+/// when it has at most 19 digits, its integer mantissa m is <= 2^53 and its decimal exponent |x| <= 22: the value is
+/// then m * 10^x or m / 10^-x, one correctly rounded operation on exact operands. Returns the end of the prefix, or
+/// nullptr when the fast path does not apply (the caller then uses from_chars, which is exact for everything).
+inline const char* scan_real_fast(const char* b, const char* e, double& out) {
   static const double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   const char* p = b;
@@ -52,25 +70,37 @@ inline bool parse_real_fast(const char* b, const char* e, double& out) {
   std::uint64_t m = 0;
   int digits = 0, frac = 0;
   const char* d0 = p;
+  while (e - p >= 8 && eight_digits(p)) {
+    if (digits > 11) return nullptr;
+    m = m * 100000000ULL + parse_eight_digits(p);
+    p += 8;
+    digits += 8;
+  }
   while (p < e && static_cast<unsigned>(*p - '0') < 10) {
+    if (++digits > 19) return nullptr;
     m = m * 10 + static_cast<unsigned>(*p - '0');
     ++p;
-    if (++digits > 19) return false;
   }
   const bool int_part = p > d0;
   bool frac_part = false;
   if (p < e && *p == '.') {
     ++p;
     const char* f0 = p;
+    while (e - p >= 8 && eight_digits(p)) {
+      if (digits > 11) return nullptr;
+      m = m * 100000000ULL + parse_eight_digits(p);
+      p += 8;
+      digits += 8;
+    }
     while (p < e && static_cast<unsigned>(*p - '0') < 10) {
+      if (++digits > 19) return nullptr;
       m = m * 10 + static_cast<unsigned>(*p - '0');
       ++p;
-      if (++digits > 19) return false;
     }
     frac = static_cast<int>(p - f0);
     frac_part = p > f0;
   }
-  if (!int_part && !frac_part) return false;
+  if (!int_part && !frac_part) return nullptr;
   int exp10 = -frac;
   if (p < e && (*p == 'e' || *p == 'E')) {
     ++p;
@@ -79,20 +109,27 @@ inline bool parse_real_fast(const char* b, const char* e, double& out) {
       eneg = *p == '-';
       ++p;
     }
-    if (p == e) return false;
+    if (p == e || static_cast<unsigned>(*p - '0') >= 10) return nullptr;
     int x = 0;
     while (p < e && static_cast<unsigned>(*p - '0') < 10) {
       x = x * 10 + (*p - '0');
-      if (x > 1000) return false;
+      if (x > 1000) return nullptr;
       ++p;
     }
     exp10 += eneg ? -x : x;
   }
-  if (p != e) return false;
-  if (m > (std::uint64_t{1} << 53) || exp10 < -22 || exp10 > 22) return false;
+  if (m > (std::uint64_t{1} << 53) || exp10 < -22 || exp10 > 22) return nullptr;
   double v = static_cast<double>(m);
   v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
   out = neg ? -v : v;
+  return p;
+}
+
+/// The fast path for a whole token (see scan_real_fast).
+inline bool parse_real_fast(const char* b, const char* e, double& out) {
+  double v;
+  if (scan_real_fast(b, e, v) != e) return false;
+  out = v;
   return true;
 }
 

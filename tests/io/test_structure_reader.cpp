@@ -206,6 +206,8 @@ TEST_CASE("StructureReader errors carry source and field", "[io][gemmi]") {
     } catch (const InputError& e) {
       CHECK(e.source() == f.path);
       CHECK(e.field() == "cif");
+      CHECK(e.line() == 5);  // taken from gemmi's "file:line:column:" message
+      CHECK_THAT(e.message(), Catch::Contains("unterminated"));
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <gemmi/mmcif.hpp>
 #include <gemmi/pdb.hpp>
 #include <gemmi/smcif.hpp>
+#include <cctype>
 #include <cmath>
 #include <map>
 
@@ -131,8 +132,19 @@ std::vector<Structure> gemmi_read(const std::string& text, const std::string& fo
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    // gemmi reports parse errors as std::runtime_error, often with "source:line" inside the message.
-    throw InputError(std::string("cannot read ") + format + ": " + e.what(), source, 0, format);
+    // gemmi reports parse errors as std::runtime_error, often as "source:line:column: message": keep the line.
+    std::string msg = e.what();
+    std::size_t line = 0;
+    if (msg.compare(0, source.size() + 1, source + ":") == 0) {
+      std::size_t k = source.size() + 1;
+      while (k < msg.size() && std::isdigit(static_cast<unsigned char>(msg[k]))) line = line * 10 + (msg[k++] - '0');
+      if (line > 0) {
+        while (k < msg.size() && (msg[k] == ':' || std::isdigit(static_cast<unsigned char>(msg[k])))) ++k;
+        while (k < msg.size() && msg[k] == ' ') ++k;
+        msg = msg.substr(k);
+      }
+    }
+    throw InputError(std::string("cannot read ") + format + ": " + msg, source, line, format);
   }
 }
 

@@ -24,6 +24,8 @@ class ExtxyzReader;
 ///   (CIF cell; PDB CRYST1/mmCIF _cell other than the 1 Å placeholder), else zero cell and F F F;
 ///   info "name" (CIF block / PDB structure name, string), "model" (PDB/mmCIF model number, int);
 ///   source, line = 0 (gemmi does not report lines), frame = 0-based index.
+/// gemmi's syntax errors become InputError with the line gemmi names (field = the format); errors found after
+/// parsing (unknown element, no atoms, unknown space group) have line 0 and name the atom/site in the message.
 /// CIF: one frame per data block that has atom sites; all sites are expanded with the space-group operations
 /// to the full unit cell (duplicates on special positions merged by gemmi). PDB/mmCIF: one frame per model,
 /// all atoms of all chains in file order; of alternative conformations only the first (altloc blank or the

@@ -288,6 +288,9 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
       }
     }
     const BinnedAtom& pi = wrapped_pos[i];
+    const int ii = static_cast<int>(i);
+    // A half list never keeps j < i: filter that in the screen too, so half the hits need no further work.
+    const int min_j = half ? ii : 0;
 
     // Screen every range first without branching on the result (a data-dependent branch here is mispredicted
     // for roughly every accepted pair), collecting the hits; then treat only those.
@@ -300,7 +303,7 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
         const double ex = binned[k].x - basex, ey = binned[k].y - basey, ez = binned[k].z - basez;
         hit_atom[found] = static_cast<unsigned>(k);
         hit_range[found] = static_cast<unsigned>(q);
-        found += (ex * ex + ey * ey + ez * ez < rc2_screen) ? 1 : 0;
+        found += (ex * ex + ey * ey + ez * ez < rc2_screen) & (binned[k].index >= min_j);
       }
     }
 
@@ -313,13 +316,11 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
     distances_.resize(old_size + found);
     std::size_t m = old_size;
     const auto& wi = wrap[i];
-    const int ii = static_cast<int>(i);
     const Vec3 ri = s.positions.row(static_cast<Eigen::Index>(i)).transpose();
     for (std::size_t h = 0; h < found; ++h) {
       const Range& r = stencil[hit_range[h]];
       const int j = binned[hit_atom[h]].index;
       if (j == ii && r.ix == 0 && r.iy == 0 && r.iz == 0) continue;  // an atom is not its own neighbour
-      if (half && j < ii) continue;
       const auto& wj = wrap[static_cast<std::size_t>(j)];
       // Shift relative to the ORIGINAL positions: wrapped_x = x - wrap_x·cell.
       const std::array<int, 3> shift{r.ix + wi[0] - wj[0], r.iy + wi[1] - wj[1], r.iz + wi[2] - wj[2]};

@@ -152,13 +152,18 @@ TEST_CASE("unsupported elements and periodic charges are refused by evaluate wit
   CHECK_THAT(e.message(), Contains("Si only") && Contains("C"));
   e = input_error([&] { evaluate(*make_model("charges:q_Na=1"), s); });
   CHECK_THAT(e.message(), Contains("no charge for C") && Contains("q_C"));
+  Structure odd = s;
+  odd.numbers[1] = 0;
+  e = input_error([&] { evaluate(*make_model("lj"), odd); });
+  CHECK_THAT(e.message(), Contains("atom 1") && Contains("atomic number 0"));
   e = input_error([&] { evaluate(*make_model("charges"), s); });
   CHECK_THAT(e.message(), Contains("initial_charges"));
   Structure p = s;
   p.cell = Mat3::Identity() * 10.0;
   p.pbc = {true, true, false};
   e = input_error([&] { evaluate(*make_model("charges:q_C=1"), p); });
-  CHECK_THAT(e.message(), Contains("needs Ewald") || Contains("need Ewald"));
+  CHECK_THAT(e.message(), Contains("needs Ewald, not available yet"));
+  CHECK(e.field() == "pbc");
 }
 
 TEST_CASE("spec() is canonical and recreates the model exactly") {

@@ -37,7 +37,11 @@ void PairPotential::compute(const Structure& s, const NeighborList& nl, const Ev
   std::vector<int> type(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     const int z = s.numbers[i];
-    if (type_of.at(static_cast<std::size_t>(z)) < 0) {
+    if (z < 1 || z > kMaxAtomicNumber)
+      throw InputError("frame " + std::to_string(s.frame) + ": atom " + std::to_string(i) + " has atomic number " +
+                           std::to_string(z) + ", not an element",
+                       s.source, s.line, "species");
+    if (type_of[static_cast<std::size_t>(z)] < 0) {
       type_of[static_cast<std::size_t>(z)] = static_cast<int>(species.size());
       species.push_back(z);
     }

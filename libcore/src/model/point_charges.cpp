@@ -27,8 +27,8 @@ void PointCharges::compute(const Structure& s, const NeighborList&, const EvalRe
                            EvalResult& result) const {
   const std::string where = "frame " + std::to_string(s.frame) + ": model 'charges': ";
   if (s.any_periodic())
-    throw InputError(where + "periodic structures need Ewald summation, not available yet (bare Coulomb sums do "
-                             "not converge)",
+    throw InputError(where + "a periodic structure needs Ewald, not available yet (the bare Coulomb sum over "
+                             "periodic images does not converge)",
                      s.source, s.line, "pbc");
   const std::size_t n = s.size();
   std::vector<double> q(n);

@@ -325,3 +325,26 @@ TEST_CASE("every model gives the same numbers whatever the request asks for") {
     CHECK(r4.atom_energies == full.atom_energies);
   }
 }
+
+TEST_CASE("periodic models are extensive: a doubled cell has twice the energy and the same forces") {
+  // Catches a model that mishandles periodic images (an atom and its own image, several images in the cutoff).
+  std::mt19937_64 rng(18);
+  for (const char* spec : {"sw", "lj:sigma=2.2", "morse:r0=2.3", "zbl:outer=2.5"}) {
+    INFO("model " << spec);
+    const auto model = make_model(spec);
+    const Structure s = make_structure(rng, {{14}, 4.0, 5.0, 6, 1.9, true});
+    Structure big = s;
+    big.resize(2 * s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto row = static_cast<Eigen::Index>(i), row2 = static_cast<Eigen::Index>(i + s.size());
+      big.numbers[i + s.size()] = s.numbers[i];
+      big.positions.row(row2) = s.positions.row(row) + s.cell.row(0);
+    }
+    big.cell.row(0) *= 2.0;
+    const EvalResult r = evaluate(*model, s, everything()), rb = evaluate(*model, big, everything());
+    CHECK(rb.energy == Approx(2 * r.energy).epsilon(1e-12));
+    CHECK(max_rel_diff(Matrix3N(rb.forces.topRows(r.forces.rows())), r.forces) <= 1e-11);
+    CHECK(max_rel_diff(Matrix3N(rb.forces.bottomRows(r.forces.rows())), r.forces) <= 1e-11);
+    CHECK(max_rel_diff(rb.virial, Mat3(2 * r.virial)) <= 1e-12);
+  }
+}

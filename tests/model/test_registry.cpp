@@ -138,6 +138,9 @@ TEST_CASE("make_model errors name the problem") {
   CHECK_THAT(e.message(), Contains("'q_Na'"));
   e = input_error([] { make_model("zbl+nosuch"); });
   CHECK_THAT(e.message(), Contains("unknown model 'nosuch'"));
+  e = input_error([] { make_model("/no/such/dir/si.model"); });
+  CHECK_THAT(e.message(), Contains("no such model file"));
+  CHECK(e.source() == "/no/such/dir/si.model");
   e = input_error([] { make_model(""); });
   CHECK_THAT(e.message(), Contains("empty"));
 }

@@ -305,6 +305,9 @@ std::unique_ptr<Model> make_model(const std::string& spec_or_file) {
   if (find_model(first)) return make_from_terms(terms, "--model");
   std::error_code ec;
   if (std::filesystem::is_regular_file(spec_or_file, ec)) return make_from_file(spec_or_file);
+  // A name with '/' or '.' cannot be a model name: it was meant as a file, so say that rather than "malformed".
+  if (first.find_first_of("/.") != std::string::npos)
+    throw InputError("no such model file (nor is it a model specification)", spec_or_file, 0, "model");
   if (is_identifier(first, true))
     throw InputError("unknown model '" + first + "' (known: " + known_names() + "), and no file of that name",
                      "--model", 0, "model");

@@ -89,7 +89,7 @@ class GzipSource final : public ByteSource {
   ~GzipSource() override { inflateEnd(&zs_); }
 
   std::size_t read(char* buf, std::size_t n) override {
-    if (done_) return 0;
+    if (done_ || n == 0) return 0;
     zs_.next_out = reinterpret_cast<Bytef*>(buf);
     zs_.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
     while (zs_.avail_out == static_cast<uInt>(std::min<std::size_t>(n, 1u << 30))) {
@@ -228,12 +228,6 @@ bool LineReader::next(std::string_view& line) {
     }
     scanned = begin_ + offset;
   }
-}
-
-std::string_view LineReader::peek(std::size_t n) {
-  while (end_ - begin_ < n && fill()) {
-  }
-  return std::string_view(buf_.data() + begin_, std::min(n, end_ - begin_));
 }
 
 }  // namespace mlp::io_detail

@@ -43,8 +43,6 @@ class LineReader {
   /// 1-based number of the line last returned by next() (0 before the first).
   std::size_t line_number() const { return line_no_; }
   const std::string& source_name() const { return name_; }
-  /// Reads up to n bytes that have not yet been split into lines (for format detection); does not consume.
-  std::string_view peek(std::size_t n);
 
  private:
   bool fill();  // append more input to the buffer; false at end of input

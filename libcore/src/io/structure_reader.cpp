@@ -105,7 +105,9 @@ StructureReader::StructureReader(const std::string& path, const std::string& for
       got += k;
     }
   } catch (const InputError& e) {
-    throw InputError(e.message(), path, e.line() ? e.line() : 1, e.field());
+    // Damaged compressed input: the line is the one being decompressed when it failed.
+    const std::size_t line = 1 + static_cast<std::size_t>(std::count(head.begin(), head.begin() + got, '\n'));
+    throw InputError(e.message(), path, e.line() ? e.line() : line, e.field());
   }
   head.resize(got);
   impl_->format = detect_structure_format(head, path, format);
@@ -125,7 +127,8 @@ StructureReader::StructureReader(const std::string& path, const std::string& for
       text.append(buf.data(), k);
     }
   } catch (const InputError& e) {
-    throw InputError(e.message(), path, e.line() ? e.line() : 1, e.field());
+    const std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    throw InputError(e.message(), path, e.line() ? e.line() : line, e.field());
   }
   impl_->frames = io_detail::gemmi_read(text, impl_->format, path);
 }

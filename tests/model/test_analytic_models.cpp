@@ -147,6 +147,8 @@ TEST_CASE("charges: forces, virial, per-atom sums and symmetry are exact") {
 TEST_CASE("sum model: forces and virial are exact, term energies are the terms' energies") {
   check_model("zbl:inner=0.8,outer=1.6+lj:epsilon=0.02,sigma=2.4+morse:D=0.1,r0=2.5,cutoff=4.5",
               {{14, 8}, 5.0, 7.0, 10, 0.9, true}, 15);
+  // SW with a longer-ranged partner: its list holds pairs beyond SW's own cutoff, which SW must skip.
+  check_model("sw+zbl:inner=2,outer=4.5", {{14}, 5.0, 7.0, 12, 1.9, true}, 19, 1);
 
   const auto sum = make_model("zbl+lj:epsilon=0.02,sigma=2.4");
   const auto zbl = make_model("zbl");
@@ -346,5 +348,23 @@ TEST_CASE("periodic models are extensive: a doubled cell has twice the energy an
     CHECK(max_rel_diff(Matrix3N(rb.forces.topRows(r.forces.rows())), r.forces) <= 1e-11);
     CHECK(max_rel_diff(Matrix3N(rb.forces.bottomRows(r.forces.rows())), r.forces) <= 1e-11);
     CHECK(max_rel_diff(rb.virial, Mat3(2 * r.virial)) <= 1e-12);
+  }
+}
+
+TEST_CASE("pairs beyond the cutoff in a list with a Verlet skin are ignored") {
+  std::mt19937_64 rng(20);
+  const Structure s = make_structure(rng, {{14}, 5.0, 7.0, 12, 1.9, true});
+  for (const char* spec : {"sw", "lj:sigma=2.2", "morse:r0=2.3", "zbl:outer=2.5"}) {
+    INFO("model " << spec);
+    const auto model = make_model(spec);
+    NeighborListOptions options;
+    options.cutoff = model->cutoff();
+    options.skin = 1.5;
+    NeighborList nl(s, options);
+    const EvalResult with_skin = evaluate(*model, s, nl, everything());
+    const EvalResult fresh = evaluate(*model, s, everything());
+    CHECK(with_skin.energy == Approx(fresh.energy).epsilon(1e-13));
+    CHECK(max_rel_diff(with_skin.forces, fresh.forces) <= 1e-13);
+    CHECK(max_rel_diff(with_skin.virial, fresh.virial) <= 1e-13);
   }
 }

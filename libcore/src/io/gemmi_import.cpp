@@ -1,7 +1,9 @@
 // Structure import through gemmi 0.5.7: the only translation unit of libcore that includes gemmi's structure
 // headers. Everything used here (read_pdb_string, cif::read_string, make_structure_from_block,
 // make_small_structure_from_block) is inline in gemmi 0.5.7, so no *_IMPLEMENTATION macro is needed: input is
-// decompressed by our own byte source and handed to gemmi from memory.
+// decompressed by our own byte source (which also serves stdin) and handed to gemmi from memory. Should a
+// non-inline gemmi function ever be needed (read_structure_gz, write_pdb, ...), its GEMMI_*_IMPLEMENTATION macro
+// goes here, in this one translation unit, and nowhere else.
 #include "gemmi_import.hpp"
 
 #include <gemmi/cif.hpp>

@@ -90,8 +90,8 @@ std::string describe(const Key& k) {
   return o.str();
 }
 
-// Exact set equality of keys, vectors and distances to 1e-12 Å.
-void require_same(const std::map<Key, Pair>& got, const std::map<Key, Pair>& want) {
+// Exact set equality of keys, vectors and distances to `tolerance` (Å).
+void require_same(const std::map<Key, Pair>& got, const std::map<Key, Pair>& want, double tolerance = 1e-12) {
   for (const auto& [key, p] : want)
     if (!got.count(key)) FAIL("missing pair " << describe(key) << " d=" << p.distance);
   for (const auto& [key, p] : got)
@@ -99,8 +99,8 @@ void require_same(const std::map<Key, Pair>& got, const std::map<Key, Pair>& wan
   REQUIRE(got.size() == want.size());
   for (const auto& [key, p] : want) {
     const Pair& q = got.at(key);
-    REQUIRE((q.vector - p.vector).cwiseAbs().maxCoeff() < 1e-12);
-    REQUIRE(std::abs(q.distance - p.distance) < 1e-12);
+    REQUIRE((q.vector - p.vector).cwiseAbs().maxCoeff() < tolerance);
+    REQUIRE(std::abs(q.distance - p.distance) < tolerance);
   }
 }
 
@@ -191,6 +191,60 @@ TEST_CASE("cutoff much larger than the cell: many images of the same atom") {
         CAPTURE(trial, full);
         NeighborList nl(s, {rc, 0.0, full});
         require_same(pairs_of(nl), brute_force(s, rc, full));
+      }
+    }
+  }
+}
+
+TEST_CASE("a lattice written with extremely skewed vectors gives the same list as a reduced one") {
+  // skewed rows = U · nice rows with an integer U of determinant 1 and large entries: the same lattice, but
+  // with plane distances of ~0.01 Å. Unreduced, the stencil would need ~10^8 image bins (the list refuses
+  // that); reduced internally, the list must be that of the nice cell with shifts S_nice = S_skewed · U.
+  std::mt19937_64 rng(17);
+  Eigen::Matrix3i u;
+  u << 1, 0, 0, 37, 1, 0, 41, 29, 1;  // lower triangular with unit diagonal: det 1
+  Eigen::Matrix3i v;
+  v << 1, 23, 31, 0, 1, 19, 0, 0, 1;
+  const Eigen::Matrix3i unimodular = u * v;
+  const std::array<bool, 3> cases[3] = {{true, true, true}, {true, true, false}, {true, false, true}};
+  for (const auto& pbc : cases) {
+    const Mat3 nice = test::random_cell(rng, 4.0, 6.0);
+    Structure s = test::random_structure(rng, 12, {14}, nice, pbc, 1.0);
+    // Only the periodic rows may be mixed: restrict U to them.
+    Eigen::Matrix3i m = Eigen::Matrix3i::Identity();
+    if (pbc[2]) m = unimodular;
+    else m.topLeftCorner<2, 2>() << 1, 23, 37, 852;  // det 852 - 851 = 1
+    if (!pbc[1]) {
+      m = Eigen::Matrix3i::Identity();
+      m(0, 0) = 1, m(0, 2) = 29, m(2, 0) = 31, m(2, 2) = 900;  // det 900 - 899 = 1
+    }
+    REQUIRE(std::abs(m.cast<double>().determinant()) == Approx(1.0));
+    Structure skewed = s;
+    skewed.cell = m.cast<double>() * nice;
+    CAPTURE(pbc[0], pbc[1], pbc[2]);
+    for (bool full : {true, false}) {
+      const auto want = pairs_of(NeighborList(s, {5.0, 0.0, full}));
+      const NeighborList got(skewed, {5.0, 0.0, full});
+      std::map<Key, Pair> mapped;
+      for (std::size_t i = 0; i < got.atoms(); ++i)
+        for (std::size_t k = got.begin(i); k < got.end(i); ++k) {
+          const auto& sh = got.shift(k);
+          const Eigen::RowVector3i nice_shift = Eigen::RowVector3i(sh[0], sh[1], sh[2]) * m;
+          mapped[Key{static_cast<int>(i), got.neighbor(k), nice_shift[0], nice_shift[1], nice_shift[2]}] = {
+              got.vector(k), got.distance(k)};
+        }
+      REQUIRE(mapped.size() == got.pairs());
+      if (full) {
+        // shift·cell adds and cancels lattice vectors of ~10^4 Å here, so round-off is ~1e-10 Å, not 1e-15.
+        require_same(mapped, want, 1e-8);
+      } else {
+        // The half rule is stated in the skewed shifts, so the kept member of a mirrored pair may differ.
+        REQUIRE(mapped.size() == want.size());
+        for (const auto& [key, p] : mapped) {
+          const auto [i, j, a, b, c] = key;
+          const Key mirrored{j, i, -a, -b, -c};
+          REQUIRE(want.count(key) + want.count(mirrored) == 1);
+        }
       }
     }
   }
@@ -359,6 +413,12 @@ TEST_CASE("bad geometry and options are rejected") {
   CHECK_THROWS_AS(NeighborList(s, {-1.0, 0.0, true}), InputError);
   CHECK_THROWS_AS(NeighborList(s, {2.0, -0.1, true}), InputError);
   CHECK_THROWS_AS(NeighborList(s, {std::nan(""), 0.0, true}), InputError);
+  // Nearly flat periodic cells pass validate_geometry but would need ~10^8 image bins: a clear error instead.
+  s.cell(2, 2) = 1e-5;
+  CHECK_THROWS_AS(NeighborList(s, {5.0, 0.0, true}), InputError);
+  s.cell(2, 2) = 1e-7;
+  CHECK_THROWS_AS(NeighborList(s, {5.0, 0.0, true}), InputError);
+  s.cell(2, 2) = 3.0;
   s.positions(1, 0) = INFINITY;
   CHECK_THROWS_AS(NeighborList(s, {}), InputError);
 }

@@ -26,26 +26,77 @@ inline int floor_div(int a, int n) {
   return (a % n != 0 && ((a < 0) != (n < 0))) ? q - 1 : q;
 }
 
-// The binning frame: rows are the lattice vectors of the periodic directions; a non-periodic direction gets a
-// unit vector orthogonal to the periodic ones instead of its (possibly zero or arbitrary) cell vector. Only the
-// periodic rows are translations, so the choice for the others just has to span space; orthonormal completions
-// keep the bins of those directions cubic-ish and the frame well conditioned.
-Mat3 binning_frame(const Structure& s) {
+using IntMat3 = std::array<std::array<long long, 3>, 3>;
+
+// Lattice reduction of the periodic rows of the cell: returns an integer matrix U with det ±1 (identity on the
+// non-periodic rows) such that the rows U·cell span the same lattice but are as short and as orthogonal as
+// possible (Minkowski-reduced for three periodic directions, Lagrange-reduced for two). Binning works on the
+// reduced rows: a strongly skewed cell, whose plane distances are far smaller than its vectors, would otherwise
+// need a stencil of millions of image bins for a few pairs. Shifts are mapped back to the original rows.
+IntMat3 reduce_lattice(const Mat3& cell, const std::array<bool, 3>& pbc) {
+  IntMat3 u{};
+  for (int k = 0; k < 3; ++k) u[k][k] = 1;
+  int p[3], m = 0;
+  for (int k = 0; k < 3; ++k)
+    if (pbc[k]) p[m++] = k;
+  if (m < 2) return u;
+  Vec3 b[3];
+  for (int a = 0; a < m; ++a) b[a] = cell.row(p[a]).transpose();
+  // Replace b[a] by b[a] + sum of c·b[other] when that is strictly shorter. Every accepted step shrinks
+  // sum |b|², so the loop ends; the iteration cap only guards against pathological round-off.
+  auto try_replace = [&](int a, const Vec3& candidate, const std::array<long long, 3>& coefficients) {
+    if (candidate.squaredNorm() >= b[a].squaredNorm() * (1.0 - 1e-12)) return false;
+    b[a] = candidate;
+    for (int k = 0; k < 3; ++k) u[p[a]][k] = coefficients[k];
+    return true;
+  };
+  for (int iteration = 0; iteration < 10000; ++iteration) {
+    bool changed = false;
+    for (int a = 0; a < m; ++a)
+      for (int c = 0; c < m; ++c) {
+        if (a == c) continue;
+        const double q = std::round(b[a].dot(b[c]) / b[c].squaredNorm());
+        if (q == 0 || !(std::abs(q) < 1e9)) continue;
+        const auto qi = static_cast<long long>(q);
+        std::array<long long, 3> coefficients;
+        for (int k = 0; k < 3; ++k) coefficients[k] = u[p[a]][k] - qi * u[p[c]][k];
+        changed |= try_replace(a, b[a] - q * b[c], coefficients);
+      }
+    if (m == 3)  // Minkowski's extra conditions in 3D: |b_a| <= |b_a ± b_c ± b_d|
+      for (int a = 0; a < 3; ++a) {
+        const int c = (a + 1) % 3, d = (a + 2) % 3;
+        for (int s1 : {-1, 1})
+          for (int s2 : {-1, 1}) {
+            std::array<long long, 3> coefficients;
+            for (int k = 0; k < 3; ++k) coefficients[k] = u[p[a]][k] + s1 * u[p[c]][k] + s2 * u[p[d]][k];
+            changed |= try_replace(a, b[a] + s1 * b[c] + s2 * b[d], coefficients);
+          }
+      }
+    if (!changed) break;
+  }
+  return u;
+}
+
+// The binning frame: rows are the (reduced) lattice vectors of the periodic directions; a non-periodic
+// direction gets a unit vector orthogonal to the periodic ones instead of its (possibly zero or arbitrary) cell
+// vector. Only the periodic rows are translations, so the choice for the others just has to span space;
+// orthonormal completions keep the bins of those directions cubic-ish and the frame well conditioned.
+Mat3 binning_frame(const Mat3& lattice, const std::array<bool, 3>& pbc) {
   Mat3 frame = Mat3::Zero();
   int periodic[3], free_dirs[3], np = 0, nf = 0;
   for (int k = 0; k < 3; ++k) {
-    if (s.pbc[k]) {
+    if (pbc[k]) {
       periodic[np++] = k;
-      frame.row(k) = s.cell.row(k);
+      frame.row(k) = lattice.row(k);
     } else {
       free_dirs[nf++] = k;
     }
   }
   if (np == 2) {
-    const Vec3 n = Vec3(s.cell.row(periodic[0])).cross(Vec3(s.cell.row(periodic[1])));
+    const Vec3 n = Vec3(lattice.row(periodic[0])).cross(Vec3(lattice.row(periodic[1])));
     frame.row(free_dirs[0]) = n.normalized().transpose();
   } else if (np == 1) {
-    const Vec3 a = Vec3(s.cell.row(periodic[0])).normalized();
+    const Vec3 a = Vec3(lattice.row(periodic[0])).normalized();
     // The Cartesian axis least aligned with a gives a well-conditioned first perpendicular.
     int axis = 0;
     for (int k = 1; k < 3; ++k)
@@ -98,8 +149,25 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
   const double rc_screen = rc * (1.0 + 1e-10) + 1e-9;
   const double rc2_screen = rc_screen * rc_screen;
 
+  // Reduced periodic rows, recomputed exactly as integer combinations of the original rows.
+  const IntMat3 unimodular = reduce_lattice(s.cell, s.pbc);
+  Mat3 lattice = s.cell;
+  bool reduced = false;
+  for (int k = 0; k < 3; ++k) {
+    if (!s.pbc[k]) continue;
+    Vec3 row = Vec3::Zero();
+    for (int m = 0; m < 3; ++m) {
+      if (unimodular[k][m] != (k == m ? 1 : 0)) reduced = true;
+      if (std::abs(unimodular[k][m]) > 1000000)
+        throw InputError("neighbour list: the periodic cell is too close to degenerate to reduce", s.source, s.line,
+                         "Lattice");
+      row += static_cast<double>(unimodular[k][m]) * s.cell.row(m).transpose();
+    }
+    lattice.row(k) = row.transpose();
+  }
+
   // Fractional coordinates in the binning frame: r = f · frame, so f = r · frame^{-1}.
-  const Mat3 frame = binning_frame(s);
+  const Mat3 frame = binning_frame(lattice, s.pbc);
   const Mat3 inv = frame.inverse();
   // Distance between neighbouring lattice planes of direction k: 1 / |column k of frame^{-1}|. This, not the
   // vector length, bounds how far apart two atoms in bins d apart along k are, also for skewed cells.
@@ -163,6 +231,14 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
                        s.source, s.line, "cutoff");
     reach[k] = static_cast<int>(r);
   }
+  // A nearly flat periodic cell (allowed by validate_geometry) with an ordinary cutoff can ask for billions of
+  // image bins: refuse with a message instead of running out of memory.
+  const double stencil_size = (2.0 * reach[0] + 1) * (2.0 * reach[1] + 1) * (2.0 * reach[2] + 1);
+  if (stencil_size > 2e7)
+    throw InputError("neighbour list: cutoff " + std::to_string(rc) + " Å spans about " +
+                         std::to_string(static_cast<long long>(stencil_size)) +
+                         " periodic images of a cell this thin; the cell is nearly degenerate",
+                     s.source, s.line, "cutoff");
 
   // Bin every atom; counting sort into a bin-ordered array.
   const std::size_t total_bins = static_cast<std::size_t>(nb[0]) * nb[1] * nb[2];
@@ -180,7 +256,7 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
     ++bin_start[static_cast<std::size_t>(bin_of[i]) + 1];
     // Wrapped position = original - wrap·cell (only periodic rows have non-zero wraps).
     const auto& w = wrap[i];
-    const Vec3 p = s.positions.row(ii).transpose() - s.cell.transpose() * Vec3(w[0], w[1], w[2]);
+    const Vec3 p = s.positions.row(ii).transpose() - lattice.transpose() * Vec3(w[0], w[1], w[2]);
     wrapped_pos[i] = {p[0], p[1], p[2], static_cast<int>(i)};
   }
   for (std::size_t b = 0; b < total_bins; ++b) bin_start[b + 1] += bin_start[b];
@@ -210,6 +286,8 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
     }
   }
 
+  // Images in the stencil are steps along the reduced rows; stored shifts and vectors use the original cell.
+  const Vec3 l0 = lattice.row(0).transpose(), l1 = lattice.row(1).transpose(), l2 = lattice.row(2).transpose();
   const Vec3 a0 = s.cell.row(0).transpose(), a1 = s.cell.row(1).transpose(), a2 = s.cell.row(2).transpose();
   const bool half = !options.full;
 
@@ -224,7 +302,7 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
     int ix, iy, iz;     // image
   };
   std::vector<Range> stencil;
-  stencil.reserve(static_cast<std::size_t>(2 * reach[0] + 1) * (2 * reach[1] + 1) * (2 * reach[2] + 1));
+  stencil.reserve(static_cast<std::size_t>(std::min(stencil_size, 4096.0)));
   int stencil_bin = -1;
   auto make_stencil = [&](int bin) {
     stencil.clear();
@@ -264,7 +342,7 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
               continue;
             }
           }
-          const Vec3 image = ix * a0 + iy * a1 + iz * a2;
+          const Vec3 image = ix * l0 + iy * l1 + iz * l2;
           stencil.push_back({b0, b1, image[0], image[1], image[2], ix, iy, iz});
         }
       }
@@ -322,8 +400,20 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
       const int j = binned[hit_atom[h]].index;
       if (j == ii && r.ix == 0 && r.iy == 0 && r.iz == 0) continue;  // an atom is not its own neighbour
       const auto& wj = wrap[static_cast<std::size_t>(j)];
-      // Shift relative to the ORIGINAL positions: wrapped_x = x - wrap_x·cell.
-      const std::array<int, 3> shift{r.ix + wi[0] - wj[0], r.iy + wi[1] - wj[1], r.iz + wi[2] - wj[2]};
+      // Shift relative to the ORIGINAL positions (wrapped_x = x - wrap_x·lattice), in reduced rows, then
+      // in the original rows: S·lattice = S·U·cell.
+      std::array<int, 3> original{0, 0, 0}, shift{r.ix + wi[0] - wj[0], r.iy + wi[1] - wj[1], r.iz + wi[2] - wj[2]};
+      if (reduced) {
+        for (int col = 0; col < 3; ++col) {
+          long long x = 0;
+          for (int k = 0; k < 3; ++k) x += shift[k] * unimodular[k][col];
+          if (std::abs(x) > std::numeric_limits<int>::max())
+            throw InputError("neighbour list: image shift does not fit an int (degenerate cell)", s.source, s.line,
+                             "Lattice");
+          original[col] = static_cast<int>(x);
+        }
+        shift = original;
+      }
       if (half && j == ii) {
         // Same atom, non-zero shift: keep the image whose first non-zero shift component is positive.
         const int lead = shift[0] != 0 ? shift[0] : (shift[1] != 0 ? shift[1] : shift[2]);

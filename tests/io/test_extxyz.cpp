@@ -412,6 +412,11 @@ TEST_CASE("extxyz writer lays out the comment line like ASE", "[io][extxyz]") {
         "pbc=\"T T T\"\nH 0 0 0\n");
   s.info.set("note", std::string("line\nbreak"));
   CHECK_THROWS_AS(to_extxyz(s), InputError);
+  s.info.erase("note");
+  s.cell.setZero();
+  CHECK_THROWS_AS(to_extxyz(s), InputError);  // periodic without a cell
+  s.pbc = {false, false, false};
+  CHECK_NOTHROW(to_extxyz(s));
 }
 
 TEST_CASE("format_real gives the shortest round-trip text", "[io][extxyz]") {

@@ -133,6 +133,9 @@ void write_extxyz(std::ostream& out, const Structure& s) {
     throw InputError("positions have " + std::to_string(s.positions.rows()) + " rows for " + std::to_string(n) +
                          " atoms",
                      s.source, s.line, "pos");
+  if (s.any_periodic() && s.cell.isZero(0.0))
+    throw InputError("periodic structure without a cell cannot be written (pbc needs Lattice)", s.source, s.line,
+                     "pbc");
   std::string buf;
   buf.reserve(256 + n * 64);
   append_int(buf, static_cast<std::int64_t>(n));

@@ -90,7 +90,8 @@ class ExtxyzReader {
 };
 
 /// Writes one frame in extended XYZ. Throws InputError if a string value contains a line break (cannot be
-/// written on one comment line) or an array's length does not match the number of atoms.
+/// written on one comment line), an array's length does not match the number of atoms, a per-atom string is
+/// not one token, or the structure is periodic with a zero cell (ExtxyzReader would refuse the result).
 void write_extxyz(std::ostream& out, const Structure& s);
 /// The same, into a string.
 std::string to_extxyz(const Structure& s);

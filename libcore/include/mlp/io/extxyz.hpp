@@ -40,8 +40,12 @@
 //   Lattice only when the cell is not zero; reals in the shortest form that reads back to the same double
 //   (std::to_chars); real info scalars always carry a '.', an exponent, or are nan/inf, so they stay reals;
 //   strings are quoted when they contain blanks, quotes, brackets, braces, '=', ',' or '\' (or are empty),
-//   with '"' and '\' escaped by '\'; 3×3 info arrays stress/virial are written in Fortran order (the
-//   transpose of the row-major storage) so ASE and this reader get the same matrix back.
+//   with '"' and '\' escaped by '\'; a string that would read back as something else (a number, T/F, an empty
+//   array, `_JSON ...`) and lists of strings are written as `_JSON` JSON text, which ASE and this reader decode to
+//   the same string(s); 3×3 info arrays stress/virial are written in Fortran order (the transpose of the
+//   row-major storage) so ASE and this reader get the same matrix back.
+// Units are not converted: positions and Lattice are Å by convention (see Structure), everything else is
+// written as it is stored.
 #include <cstddef>
 #include <iosfwd>
 #include <memory>

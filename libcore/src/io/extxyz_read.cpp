@@ -129,13 +129,22 @@ std::size_t split_pairs(std::string_view line, const std::string& src, std::size
 }
 
 /// Tokens of an info value: split at blanks and commas (as ASE's re.findall(r'[^\s,]+')).
+struct SeparatorChars {
+  bool table[256] = {};
+  SeparatorChars() {
+    for (unsigned char c : std::string_view(" \t\r\v\f\n,")) table[c] = true;
+  }
+};
+const SeparatorChars kSeparator;
+
 void value_tokens(std::string_view v, std::vector<std::string_view>& out) {
   out.clear();
+  const std::size_t n = v.size();
   std::size_t i = 0;
-  while (i < v.size()) {
-    while (i < v.size() && (is_blank(v[i]) || v[i] == ',' || v[i] == '\n')) ++i;
+  while (i < n) {
+    while (i < n && kSeparator.table[static_cast<unsigned char>(v[i])]) ++i;
     const std::size_t b = i;
-    while (i < v.size() && !(is_blank(v[i]) || v[i] == ',' || v[i] == '\n')) ++i;
+    while (i < n && !kSeparator.table[static_cast<unsigned char>(v[i])]) ++i;
     if (i > b) out.push_back(v.substr(b, i - b));
   }
 }
@@ -172,52 +181,52 @@ std::optional<InfoValue> decode_json(const std::string& text) {
 
 InfoValue parse_info_value(const std::string& key, const std::string& value, bool has_value) {
   if (!has_value) return InfoValue(true);
-  std::string lower = key;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower == "uid") return InfoValue(value);
+  auto lower_is = [&](const char* w) {
+    const std::size_t n = std::strlen(w);
+    if (key.size() != n) return false;
+    for (std::size_t k = 0; k < n; ++k)
+      if (std::tolower(static_cast<unsigned char>(key[k])) != w[k]) return false;
+    return true;
+  };
+  if (lower_is("uid")) return InfoValue(value);
   thread_local std::vector<std::string_view> toks;
   value_tokens(value, toks);
   if (toks.empty()) return InfoValue(std::vector<std::int64_t>{});
-  {
-    std::vector<std::int64_t> ints;
+  // The first token decides which types are worth trying; vectors are built only for lists.
+  std::int64_t i0;
+  if (parse_int(toks[0], i0)) {
+    if (toks.size() == 1) return InfoValue(i0);
+    std::vector<std::int64_t> ints{i0};
     ints.reserve(toks.size());
-    bool ok = true;
-    for (auto t : toks) {
+    for (std::size_t k = 1; k < toks.size(); ++k) {
       std::int64_t v;
-      if (!parse_int(t, v)) {
-        ok = false;
-        break;
-      }
+      if (!parse_int(toks[k], v)) break;
       ints.push_back(v);
     }
-    if (ok) return ints.size() == 1 ? InfoValue(ints[0]) : InfoValue(std::move(ints));
+    if (ints.size() == toks.size()) return InfoValue(std::move(ints));
   }
-  {
-    std::vector<double> reals;
+  double d0;
+  if (parse_real(toks[0], d0)) {
+    if (toks.size() == 1) return InfoValue(d0);
+    std::vector<double> reals{d0};
     reals.reserve(toks.size());
-    bool ok = true;
-    for (auto t : toks) {
+    for (std::size_t k = 1; k < toks.size(); ++k) {
       double v;
-      if (!parse_real(t, v)) {
-        ok = false;
-        break;
-      }
+      if (!parse_real(toks[k], v)) break;
       reals.push_back(v);
     }
-    if (ok) return reals.size() == 1 ? InfoValue(reals[0]) : InfoValue(std::move(reals));
+    if (reals.size() == toks.size()) return InfoValue(std::move(reals));
   }
-  {
-    std::vector<bool> bools;
-    bool ok = true;
-    for (auto t : toks) {
-      bool b;
-      if (!parse_bool(t, b)) {
-        ok = false;
-        break;
-      }
-      bools.push_back(b);
+  bool b0;
+  if (parse_bool(toks[0], b0)) {
+    if (toks.size() == 1) return InfoValue(b0);
+    std::vector<bool> bools{b0};
+    for (std::size_t k = 1; k < toks.size(); ++k) {
+      bool v;
+      if (!parse_bool(toks[k], v)) break;
+      bools.push_back(v);
     }
-    if (ok) return bools.size() == 1 ? InfoValue(static_cast<bool>(bools[0])) : InfoValue(std::move(bools));
+    if (bools.size() == toks.size()) return InfoValue(std::move(bools));
   }
   if (value.rfind("_JSON ", 0) == 0)
     if (auto j = decode_json(value.substr(6))) return *j;

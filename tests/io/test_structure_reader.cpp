@@ -211,3 +211,22 @@ TEST_CASE("StructureReader errors carry source and field", "[io][gemmi]") {
     }
   }
 }
+
+TEST_CASE("CIF without a space-group symbol is expanded with its listed symmetry operations", "[io][gemmi]") {
+  StructureReader r(test::fixture("io/p1bar_symops.cif"));
+  const auto frames = read_all(r);
+  REQUIRE(frames.size() == 1);
+  const Structure& s = frames[0];
+  REQUIRE(s.size() == 3);  // C at +-(0.1, 0.2, 0.3), O alone on the inversion centre
+  CHECK(s.cell.row(0).norm() == Approx(4.0).epsilon(1e-12));
+  CHECK(s.cell.row(2).norm() == Approx(6.0).epsilon(1e-12));
+  const std::set<std::array<long, 4>> want = {{6, 10000, 20000, 30000}, {6, 90000, 80000, 70000}, {8, 50000, 0, 0}};
+  CHECK(fractional_sites(s) == want);
+  // Positions are inside the cell: fractional coordinates in [0, 1).
+  const Mat3 inv = s.cell.inverse();
+  for (Eigen::Index i = 0; i < s.positions.rows(); ++i) {
+    const Eigen::RowVector3d f = s.positions.row(i) * inv;
+    CHECK(f.minCoeff() > -1e-12);
+    CHECK(f.maxCoeff() < 1.0);
+  }
+}

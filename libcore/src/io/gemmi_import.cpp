@@ -10,6 +10,7 @@
 #include <gemmi/mmcif.hpp>
 #include <gemmi/pdb.hpp>
 #include <gemmi/smcif.hpp>
+#include <gemmi/symmetry.hpp>
 #include <cctype>
 #include <cmath>
 #include <map>
@@ -86,6 +87,30 @@ std::vector<Structure> from_macromolecule(const gemmi::Structure& st, const std:
   return frames;
 }
 
+/// Symmetry operations listed in the block (_space_group_symop_operation_xyz or _symmetry_equiv_pos_as_xyz).
+std::vector<gemmi::Op> listed_symops(const gemmi::cif::Block& block, const std::string& source) {
+  std::vector<gemmi::Op> ops;
+  for (const char* tag : {"_space_group_symop_operation_xyz", "_symmetry_equiv_pos_as_xyz"}) {
+    gemmi::cif::Column col = const_cast<gemmi::cif::Block&>(block).find_values(tag);
+    for (int i = 0; i < col.length(); ++i) {
+      const std::string triplet = col.str(i);
+      try {
+        ops.push_back(gemmi::parse_triplet(triplet));
+      } catch (const std::exception& e) {
+        throw InputError("bad symmetry operation '" + triplet + "' in block " + block.name + " (" + e.what() + ")",
+                         source, 0, tag + 1);
+      }
+    }
+    if (!ops.empty()) break;
+  }
+  return ops;
+}
+
+double wrap01(double x) {
+  double w = x - std::floor(x);
+  return w >= 1.0 ? 0.0 : w;  // -1e-17 - floor(...) can round to 1
+}
+
 std::vector<Structure> from_small_cif(const gemmi::cif::Document& doc, const std::string& source) {
   std::vector<Structure> frames;
   for (const gemmi::cif::Block& block : doc.blocks) {
@@ -93,12 +118,36 @@ std::vector<Structure> from_small_cif(const gemmi::cif::Document& doc, const std
     const gemmi::SmallStructure ss = gemmi::make_small_structure_from_block(block);
     if (!ss.cell.is_crystal())
       throw InputError("no unit cell (_cell_length_a ...) in block " + block.name, source, 0, "cell");
-    if (!ss.find_spacegroup() && !ss.spacegroup_hm.empty())
-      throw InputError("unknown space group '" + ss.spacegroup_hm + "' in block " + block.name, source, 0,
-                       "space group");
+    // Symmetry: the H-M symbol through gemmi's tables; when there is none (or gemmi does not know it), the
+    // operations listed in the block; with neither, P1.
+    const gemmi::SpaceGroup* sg = ss.find_spacegroup();
+    const std::vector<gemmi::Op> ops = sg ? std::vector<gemmi::Op>() : listed_symops(block, source);
+    if (!sg && ops.empty() && !ss.spacegroup_hm.empty())
+      throw InputError("unknown space group '" + ss.spacegroup_hm + "' and no symmetry operations in block " +
+                           block.name,
+                       source, 0, "space group");
+    std::vector<gemmi::SmallStructure::Site> sites;
+    if (sg || ops.empty()) {
+      sites = ss.get_all_unit_cell_sites();
+    } else {
+      // Apply every listed operation; images closer than 0.4 Å to an earlier image of the same site are the
+      // same atom on a special position (the tolerance gemmi uses for its own expansion).
+      for (const auto& site : ss.sites) {
+        const std::size_t start = sites.size();
+        for (const gemmi::Op& op : ops) {
+          const auto xyz = op.apply_to_xyz({site.fract.x, site.fract.y, site.fract.z});
+          const gemmi::Fractional f(xyz[0], xyz[1], xyz[2]);
+          bool seen = false;
+          for (std::size_t k = start; k < sites.size() && !seen; ++k)
+            seen = ss.cell.distance_sq(f, sites[k].fract) < 0.4 * 0.4;
+          if (seen) continue;
+          sites.push_back(site);
+          sites.back().fract = f;
+        }
+      }
+    }
     Structure s;
     set_cell(s, ss.cell);
-    const auto sites = ss.get_all_unit_cell_sites();
     s.resize(sites.size());
     for (std::size_t i = 0; i < sites.size(); ++i) {
       const int z = element_z(sites[i].element);
@@ -106,7 +155,9 @@ std::vector<Structure> from_small_cif(const gemmi::cif::Document& doc, const std
         throw InputError("unknown element of site '" + sites[i].label + "' in block " + block.name, source, 0,
                          "type_symbol");
       s.numbers[i] = z;
-      const gemmi::Position p = ss.cell.orthogonalize(sites[i].fract);
+      // Positions inside the cell: fractional coordinates wrapped to [0, 1).
+      const gemmi::Fractional f(wrap01(sites[i].fract.x), wrap01(sites[i].fract.y), wrap01(sites[i].fract.z));
+      const gemmi::Position p = ss.cell.orthogonalize(f);
       s.positions.row(static_cast<Eigen::Index>(i)) << p.x, p.y, p.z;
     }
     s.info.set("name", block.name);

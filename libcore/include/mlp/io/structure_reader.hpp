@@ -27,7 +27,9 @@ class ExtxyzReader;
 /// gemmi's syntax errors become InputError with the line gemmi names (field = the format); errors found after
 /// parsing (unknown element, no atoms, unknown space group) have line 0 and name the atom/site in the message.
 /// CIF: one frame per data block that has atom sites; all sites are expanded with the space-group operations
-/// to the full unit cell (duplicates on special positions merged by gemmi). PDB/mmCIF: one frame per model,
+/// to the full unit cell (H-M symbol through gemmi's tables; without a known symbol, the listed
+/// _space_group_symop_operation_xyz / _symmetry_equiv_pos_as_xyz; with neither, P1), images within 0.4 Å of
+/// each other merged (special positions), positions wrapped into the cell (fractional coordinates in [0, 1)). PDB/mmCIF: one frame per model,
 /// all atoms of all chains in file order; of alternative conformations only the first (altloc blank or the
 /// first letter seen for that atom) is kept. Hydrogens are kept. Deuterium (D) is read as hydrogen (Z = 1).
 class StructureReader {

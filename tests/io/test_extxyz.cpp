@@ -520,3 +520,43 @@ TEST_CASE("extxyz reader survives random damage: a frame or an InputError, nothi
   CHECK(ok > 0);
   CHECK(errors > 0);
 }
+
+namespace {
+/// An endless input: the same frame over and over, produced on demand; counts the bytes handed out.
+class EndlessFrames : public std::streambuf {
+ public:
+  explicit EndlessFrames(std::string frame) : frame_(std::move(frame)) {}
+  std::size_t served() const { return served_; }
+
+ protected:
+  int_type underflow() override {
+    chunk_.clear();
+    while (chunk_.size() < 4096) chunk_ += frame_;
+    served_ += chunk_.size();
+    setg(chunk_.data(), chunk_.data(), chunk_.data() + chunk_.size());
+    return traits_type::to_int_type(chunk_[0]);
+  }
+
+ private:
+  std::string frame_, chunk_;
+  std::size_t served_ = 0;
+};
+}  // namespace
+
+TEST_CASE("extxyz reader streams: it reads only a buffer ahead of the frame it returns", "[io][extxyz]") {
+  const std::string frame = "3\nenergy=-1.5 config_type=stream\nO 0 0 0\nH 0.96 0 0\nH -0.24 0.93 0\n";
+  EndlessFrames source(frame);
+  std::istream in(&source);
+  ExtxyzReader r(in, "endless");
+  Structure s;
+  const std::size_t n = 200000;  // 13 MB of input in total
+  std::size_t good = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (r.read(s) && s.size() == 3) ++good;
+  CHECK(good == n);
+  CHECK(s.frame == n - 1);
+  CHECK(s.line == 5 * (n - 1) + 1);
+  // Consumed input is what the frames hold plus at most the read-ahead buffer (256 KiB) and one chunk.
+  CHECK(source.served() <= n * frame.size() + (std::size_t{1} << 18) + 8192);
+  CHECK(source.served() >= n * frame.size());
+}

@@ -235,25 +235,25 @@ InfoValue parse_info_value(const std::string& key, const std::string& value, boo
 
 namespace {
 
-/// Element symbol cache: the raw token (up to 8 bytes, packed) → Z.
+/// Element symbol cache: the raw token (up to 7 bytes, packed with its length in the top byte) → Z.
 class SymbolCache {
  public:
   int lookup(std::string_view tok) const {
-    if (tok.size() > 8) return -1;
+    if (tok.size() > 7) return -1;
     const std::uint64_t k = pack(tok);
     for (const auto& e : entries_)
       if (e.first == k) return e.second;
     return -1;
   }
   void insert(std::string_view tok, int z) {
-    if (tok.size() <= 8 && entries_.size() < 64) entries_.emplace_back(pack(tok), z);
+    if (tok.size() <= 7 && entries_.size() < 64) entries_.emplace_back(pack(tok), z);
   }
 
  private:
   static std::uint64_t pack(std::string_view t) {
     std::uint64_t k = 0;
-    std::memcpy(&k, t.data(), t.size());
-    return k ^ (static_cast<std::uint64_t>(t.size()) << 60);
+    for (std::size_t i = 0; i < t.size(); ++i) k |= static_cast<std::uint64_t>(static_cast<unsigned char>(t[i])) << (8 * i);
+    return k | (static_cast<std::uint64_t>(t.size()) << 56);
   }
   std::vector<std::pair<std::uint64_t, int>> entries_;
 };

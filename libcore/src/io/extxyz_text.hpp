@@ -120,7 +120,7 @@ inline const char* scan_real_fast(const char* b, const char* e, double& out) {
   }
   if (m > (std::uint64_t{1} << 53) || exp10 < -22 || exp10 > 22) return nullptr;
   double v = static_cast<double>(m);
-  v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
+  if (m != 0) v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];  // zero (common) needs no division
   out = neg ? -v : v;
   return p;
 }

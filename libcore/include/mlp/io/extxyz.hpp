@@ -85,9 +85,8 @@ class ExtxyzReader {
   /// Source name used in errors and Structure::source ("-" for stdin).
   const std::string& source_name() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   friend class StructureReader;
   ExtxyzReader(std::unique_ptr<io_detail::ByteSource> src, std::string source_name);
   std::unique_ptr<Impl> impl_;

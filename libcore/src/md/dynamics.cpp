@@ -201,7 +201,10 @@ Simulation::Simulation(const Model& model, Structure start, const Options& optio
   // Columns the MD writes itself are dropped from the working frame; masses/fixed are written back by frame().
   for (const char* key : {"velocities", "momenta", "masses", "fixed", "move_mask", "forces", "MLP_forces"})
     s_.arrays.erase(key);
-  for (const char* key : {"MLP_energy", "MLP_stress"}) s_.info.erase(key);
+  std::vector<std::string> drop = {"MLP_energy", "MLP_stress"};
+  for (const auto& item : s_.info.items())
+    if (item.first.compare(0, 3, "md_") == 0) drop.push_back(item.first);
+  for (const auto& key : drop) s_.info.erase(key);
   apply_fixed();
   if (remove_com_) remove_com();
 

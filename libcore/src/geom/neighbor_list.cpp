@@ -4,6 +4,7 @@
 #include <Eigen/LU>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -141,13 +142,12 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
 
   const double rc = options.cutoff + options.skin;
   const double rc2 = rc * rc;
-  // Bins and the stencil are sized with a slightly larger radius so that round-off in the fractional
-  // coordinates (an atom binned one ulp across a bin face) can never hide a pair that is within rc.
-  const double rc_bin = rc * (1.0 + 1e-10) + 1e-10;
-  // Candidates are screened in wrapped coordinates, then the stored vector is recomputed from the original
-  // positions, which decides. The screen uses a margin so that it never rejects what the exact test keeps.
-  const double rc_screen = rc * (1.0 + 1e-10) + 1e-9;
-  const double rc2_screen = rc_screen * rc_screen;
+  // Bins, stencil and the screen work in wrapped coordinates and the (reduced) binning frame; the stored vector
+  // is then recomputed from the original positions and cell, and that decides. The two differ by round-off,
+  // which grows with the size of the shifts (up to ~1e-9 Å for absurdly skewed cells written with 10^4 Å
+  // vectors), so binning and screening use a radius 1e-6 Å larger: they never drop a pair the exact test keeps.
+  const double rc_bin = rc * (1.0 + 1e-10) + 1e-6;
+  const double rc2_screen = rc_bin * rc_bin;
 
   // Reduced periodic rows, recomputed exactly as integer combinations of the original rows.
   const IntMat3 unimodular = reduce_lattice(s.cell, s.pbc);

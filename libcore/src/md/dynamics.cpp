@@ -49,6 +49,42 @@ std::string barostat_name(Barostat b) {
   return "?";
 }
 
+std::string thermo_header() {
+  return "# step\ttime_ps\tT_K\tEpot_eV\tEkin_eV\tEtot_eV\tP_bar\tV_A3\tconserved_eV\tdrift_eV_per_atom\n";
+}
+
+std::string thermo_row(const Thermo& t) {
+  char line[400];
+  std::snprintf(line, sizeof line, "%zu\t%.10g\t%.10g\t%.10g\t%.10g\t%.10g\t%.10g\t%.10g\t%.10g\t%.10g\n", t.step,
+                t.time / 1000.0, t.temperature, t.potential, t.kinetic, t.total, t.pressure * kBarPerEvA3, t.volume,
+                t.conserved, t.drift);
+  return line;
+}
+
+std::vector<bool> parse_atom_list(const std::string& text, std::size_t n, const std::string& what) {
+  std::vector<bool> mask(n, false);
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto dash = item.find('-');
+    char* end = nullptr;
+    const unsigned long a = std::strtoul(item.c_str(), &end, 10);
+    unsigned long b = a;
+    bool ok = end != item.c_str() && !item.empty() && item[0] != '-';
+    if (ok && dash != std::string::npos) {
+      const char* rest = item.c_str() + dash + 1;
+      b = std::strtoul(rest, &end, 10);
+      ok = end != rest && end == item.c_str() + item.size() && b >= a;
+    } else if (ok) {
+      ok = end == item.c_str() + item.size();
+    }
+    if (!ok) throw InputError("cannot read '" + item + "' as an atom index or range (e.g. 0,3,7-9)", what);
+    if (b >= n) throw InputError("atom index " + std::to_string(b) + " out of range (" + std::to_string(n) + " atoms)", what);
+    for (unsigned long i = a; i <= b; ++i) mask[i] = true;
+  }
+  return mask;
+}
+
 // ---- random numbers ---------------------------------------------------------------------------------------------
 
 double Random::uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
@@ -228,6 +264,7 @@ Simulation::Simulation(const Model& model, Structure start, const Options& optio
   request_.virial = true;
   compute(false);
   reference_temperature_ = std::max(o_.ensemble == Ensemble::NVE ? temperature() : o_.temperature, 10.0);
+  bath_ = 0.0;  // the conserved quantity starts at the total energy
   save_good();
   if (auto stop = check()) throw ComputeError("start frame: " + stop->reason, s_.source, s_.line);
 }
@@ -242,7 +279,8 @@ void Simulation::set_maxwell_boltzmann(double t) {
   if (remove_com_) remove_com();
   const double k = kinetic_energy();
   if (k > 0.0 && dof_ > 0) v_ *= std::sqrt(0.5 * static_cast<double>(dof_) * kBoltzmann * t / k);
-  conserved0_.reset();
+  bath_ = 0.0;
+  conserved0_ = thermo().conserved;
   if (o_.ensemble == Ensemble::NVE) reference_temperature_ = std::max(t, 10.0);
   save_good();
 }
@@ -573,6 +611,7 @@ void Simulation::write_checkpoint(std::ostream& out) const {
   f.info.set("md_ensemble", ensemble_name(o_.ensemble));
   f.info.set("md_barostat", barostat_name(o_.barostat));
   f.info.set("md_timestep", o_.timestep);
+  f.info.set("md_checkpoint_every", static_cast<std::int64_t>(o_.checkpoint_every));
   f.info.set("md_bath", bath_);
   f.info.set("md_conserved0", conserved0_.value_or(NAN));
   f.info.set("md_reference_temperature", reference_temperature_);
@@ -601,6 +640,10 @@ void Simulation::restore(const Structure& c) {
     throw InputError("checkpoint was written by a " + need_text("md_ensemble") + "/" + need_text("md_barostat") +
                          " run, this run is " + ensemble_name(o_.ensemble) + "/" + barostat_name(o_.barostat),
                      c.source, c.line, "md_ensemble");
+  if (need_real("md_checkpoint_every") != static_cast<double>(o_.checkpoint_every))
+    throw InputError("checkpoint was written with checkpoint interval " + format_real(need_real("md_checkpoint_every")) +
+                         ", this run uses " + std::to_string(o_.checkpoint_every),
+                     c.source, c.line, "md_checkpoint_every");
   if (need_real("md_timestep") != o_.timestep)
     throw InputError("checkpoint time step differs from --timestep", c.source, c.line, "md_timestep");
   const AtomArray* vel = column(c, "velocities", ColumnType::Real, 3);

@@ -66,7 +66,8 @@ struct Options {
   double min_distance = -1.0;     ///< Å; < 0: per pair min_distance_factor·(covalent radius i + j)
   double min_distance_factor = 0.5;
   double max_temperature_factor = 10.0;  ///< stop when T > factor·max(target or initial T, 10 K); <= 0: off
-  std::size_t checkpoint_every = 0;      ///< steps; 0: no forced list rebuilds for checkpoints
+  std::size_t checkpoint_every = 100;    ///< steps: checkpoints may be written at multiples of this; the list is
+                                         ///< rebuilt there in every run (0: never), see Checkpoints
   std::size_t virial_every = 1;          ///< compute the virial (pressure, MLP_stress) on steps that are multiples
                                          ///< of this (always with a barostat); other steps: energy and forces only
 };
@@ -91,6 +92,15 @@ struct Thermo {
   double conserved = 0.0;    ///< eV: the conserved quantity of the ensemble
   double drift = 0.0;        ///< eV/atom: conserved − its value at step 0 of the run (or of the original run)
 };
+
+/// Thermo table (TSV): header line (starts with '#', names the units) and one row per Thermo. Columns: step,
+/// time_ps, T_K, Epot_eV, Ekin_eV, Etot_eV, P_bar (nan when not computed or not 3D periodic), V_A3, conserved_eV,
+/// drift_eV_per_atom. Reals in %.10g.
+std::string thermo_header();
+std::string thermo_row(const Thermo& t);
+
+/// Atom indices "0,3,7-9" (0-based, ranges inclusive) as a mask of n atoms; InputError naming `what` otherwise.
+std::vector<bool> parse_atom_list(const std::string& text, std::size_t n, const std::string& what);
 
 /// Random numbers whose complete state can be saved (no hidden caches, unlike std::normal_distribution).
 class Random {

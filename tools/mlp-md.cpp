@@ -130,6 +130,7 @@ int run(mlp::tool::Tool& tool, Options& o) {
                 o.md.timestep * 86400e-6);
   mlp::tool::Progress progress(label, o.steps > first ? o.steps - first : 0, !tool.quiet());
   const auto t0 = std::chrono::steady_clock::now();
+  const double model0 = sim.model_seconds();
   const auto stop = sim.run(o.steps, [&] {
     record();
     progress.step();
@@ -151,10 +152,12 @@ int run(mlp::tool::Tool& tool, Options& o) {
   }
   const double done = static_cast<double>(sim.step_count() - first);
   if (done > 0) {
-    char text[200];
-    std::snprintf(text, sizeof text, "%.0f steps in %.3g s: %.4g ns/day, %.4g µs/atom/step, %zu neighbour-list builds",
+    char text[240];
+    std::snprintf(text, sizeof text,
+                  "%.0f steps in %.4g s: %.4g ns/day, %.4g µs/atom/step (model %.1f%%), %zu neighbour-list builds",
                   done, seconds, done * o.md.timestep * 1e-6 / (seconds / 86400.0),
-                  seconds * 1e6 / done / static_cast<double>(start.size()), sim.neighbor_list_builds());
+                  seconds * 1e6 / done / static_cast<double>(start.size()),
+                  100.0 * (sim.model_seconds() - model0) / seconds, sim.neighbor_list_builds());
     tool.note(text);
   }
   return 0;

@@ -1,6 +1,7 @@
 #include "mlp/md/dynamics.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <ostream>
 #include <sstream>
@@ -288,8 +289,11 @@ void Simulation::set_maxwell_boltzmann(double t) {
 // ---- observables ------------------------------------------------------------------------------------------------
 
 double Simulation::kinetic_energy() const {
+  const double* v = v_.data();
+  const double* m = m_.data();
+  const Eigen::Index n = v_.rows();
   double k = 0.0;
-  for (Eigen::Index i = 0; i < v_.rows(); ++i) k += m_[i] * v_.row(i).squaredNorm();
+  for (Eigen::Index i = 0; i < n; ++i) k += m[i] * (v[3 * i] * v[3 * i] + v[3 * i + 1] * v[3 * i + 1] + v[3 * i + 2] * v[3 * i + 2]);
   return 0.5 * kAmuA2PerFs2 * k;
 }
 
@@ -335,7 +339,10 @@ Thermo Simulation::thermo() const {
 void Simulation::compute(bool force_rebuild) {
   if (force_rebuild) nl_.build(s_, nl_.options());
   request_.virial = o_.barostat != Barostat::None || o_.virial_every <= 1 || (step_ % o_.virial_every) == 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::swap(r_, good_r_);  // the previous result becomes the last good one (no copy)
   r_ = evaluate(model_, s_, nl_, request_);
+  model_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void Simulation::kick(double dt) {
@@ -366,13 +373,17 @@ void Simulation::apply_fixed() {
 }
 
 void Simulation::remove_com() {
-  const double k0 = kinetic_energy();
-  Eigen::RowVector3d p = Eigen::RowVector3d::Zero();
-  double mt = 0.0;
-  for (Eigen::Index i = 0; i < v_.rows(); ++i) p += m_[i] * v_.row(i), mt += m_[i];
-  const Eigen::RowVector3d vcom = p / mt;
-  v_.rowwise() -= vcom;
-  bath_ += k0 - kinetic_energy();
+  double* v = v_.data();
+  const double* m = m_.data();
+  const Eigen::Index n = v_.rows();
+  double px = 0.0, py = 0.0, pz = 0.0, mt = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    px += m[i] * v[3 * i], py += m[i] * v[3 * i + 1], pz += m[i] * v[3 * i + 2];
+    mt += m[i];
+  }
+  const double cx = px / mt, cy = py / mt, cz = pz / mt;
+  for (Eigen::Index i = 0; i < n; ++i) v[3 * i] -= cx, v[3 * i + 1] -= cy, v[3 * i + 2] -= cz;
+  bath_ += 0.5 * kAmuA2PerFs2 * mt * (cx * cx + cy * cy + cz * cz);  // K lost: ½·M·v_com²
 }
 
 void Simulation::langevin_o(double dt) {
@@ -477,7 +488,7 @@ void Simulation::barostat(double dt) {
 }
 
 std::optional<Stop> Simulation::step() {
-  save_good();
+  save_good_state();  // compute() moves the current result into good_r_
   const double dt = o_.timestep;
   const std::size_t next = step_ + 1;
   if (o_.ensemble == Ensemble::Bussi) bussi(0.5 * dt);
@@ -493,10 +504,11 @@ std::optional<Stop> Simulation::step() {
   if (o_.barostat != Barostat::None) barostat(dt);
   step_ = next;
   time_ = good_time_ + dt;
-  for (Eigen::Index i = 0; i < s_.positions.rows(); ++i)
-    if (!s_.positions.row(i).allFinite() || !v_.row(i).allFinite())
-      return Stop{step_, "non-finite position or velocity of atom " + atom_name(s_, static_cast<std::size_t>(i)),
-                  {static_cast<std::size_t>(i)}};
+  if (!s_.positions.allFinite() || !v_.allFinite())
+    for (Eigen::Index i = 0; i < s_.positions.rows(); ++i)
+      if (!s_.positions.row(i).allFinite() || !v_.row(i).allFinite())
+        return Stop{step_, "non-finite position or velocity of atom " + atom_name(s_, static_cast<std::size_t>(i)),
+                    {static_cast<std::size_t>(i)}};
   try {
     compute(o_.checkpoint_every > 0 && step_ % o_.checkpoint_every == 0);
   } catch (const ComputeError& e) {
@@ -512,17 +524,24 @@ std::optional<Stop> Simulation::step() {
 }
 
 std::optional<Stop> Simulation::check() {
-  for (Eigen::Index i = 0; i < v_.rows(); ++i)
-    if (!v_.row(i).allFinite())
-      return Stop{step_, "non-finite velocity of atom " + atom_name(s_, static_cast<std::size_t>(i)),
+  if (!v_.allFinite())
+    for (Eigen::Index i = 0; i < v_.rows(); ++i)
+      if (!v_.row(i).allFinite())
+        return Stop{step_, "non-finite velocity of atom " + atom_name(s_, static_cast<std::size_t>(i)),
                   {static_cast<std::size_t>(i)}};
   if (!conserved0_) conserved0_ = thermo().conserved;
-  // Minimum distance: only pairs closer than the largest threshold are looked at closely.
-  for (std::size_t i = 0; i < nl_.atoms(); ++i)
-    for (std::size_t k = nl_.begin(i); k < nl_.end(i); ++k) {
-      const double d = nl_.distance(k);
-      if (d < max_threshold_) {
-        const auto j = static_cast<std::size_t>(nl_.neighbor(k));
+  // Minimum distance: a branch-free scan for any pair closer than the largest threshold, then a close look.
+  double closest[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
+  const std::size_t pairs = nl_.pairs();
+  std::size_t k = 0;
+  for (; k + 4 <= pairs; k += 4)
+    for (std::size_t l = 0; l < 4; ++l) closest[l] = std::min(closest[l], nl_.distance(k + l));
+  for (; k < pairs; ++k) closest[0] = std::min(closest[0], nl_.distance(k));
+  if (std::min(std::min(closest[0], closest[1]), std::min(closest[2], closest[3])) < max_threshold_)
+    for (std::size_t i = 0; i < nl_.atoms(); ++i)
+      for (std::size_t q = nl_.begin(i); q < nl_.end(i); ++q) {
+        const double d = nl_.distance(q);
+        const auto j = static_cast<std::size_t>(nl_.neighbor(q));
         const double t = min_distance(i, j);
         if (d < t) {
           char text[160];
@@ -531,7 +550,6 @@ std::optional<Stop> Simulation::check() {
           return Stop{step_, text, {i, j}};
         }
       }
-    }
   if (o_.max_temperature_factor > 0.0) {
     const double t = temperature();
     if (!(t <= o_.max_temperature_factor * reference_temperature_)) {
@@ -554,12 +572,16 @@ std::optional<Stop> Simulation::check() {
 }
 
 void Simulation::save_good() {
-  good_s_.positions = s_.positions;
-  good_s_.cell = s_.cell;
-  good_v_ = v_;
+  save_good_state();
   good_r_.energy = r_.energy;
   good_r_.forces = r_.forces;
   good_r_.virial = r_.virial;
+}
+
+void Simulation::save_good_state() {
+  good_s_.positions = s_.positions;
+  good_s_.cell = s_.cell;
+  good_v_ = v_;
   good_step_ = step_;
   good_time_ = time_;
 }

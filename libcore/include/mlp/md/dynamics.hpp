@@ -66,7 +66,7 @@ struct Options {
   double min_distance = -1.0;     ///< Å; < 0: per pair min_distance_factor·(covalent radius i + j)
   double min_distance_factor = 0.5;
   double max_temperature_factor = 10.0;  ///< stop when T > factor·max(target or initial T, 10 K); <= 0: off
-  std::size_t checkpoint_every = 100;    ///< steps: checkpoints may be written at multiples of this; the list is
+  std::size_t checkpoint_every = 1000;   ///< steps: checkpoints may be written at multiples of this; the list is
                                          ///< rebuilt there in every run (0: never), see Checkpoints
   std::size_t virial_every = 1;          ///< compute the virial (pressure, MLP_stress) on steps that are multiples
                                          ///< of this (always with a barostat); other steps: energy and forces only
@@ -159,6 +159,8 @@ class Simulation {
   double time() const { return time_; }
   std::size_t degrees_of_freedom() const { return dof_; }
   std::size_t neighbor_list_builds() const { return nl_.builds(); }
+  /// Wall-clock seconds spent in model evaluation (neighbour-list refresh included) since construction.
+  double model_seconds() const { return model_seconds_; }
   const Structure& structure() const { return s_; }
   const Matrix3N& velocities() const { return v_; }
   Matrix3N& velocities() { return v_; }
@@ -184,6 +186,7 @@ class Simulation {
   void apply_fixed();
   std::optional<Stop> check();
   void save_good();
+  void save_good_state();
   Structure make_frame(const Structure& s, const Matrix3N& v, const EvalResult& r, std::size_t step,
                        double time) const;
 
@@ -195,6 +198,7 @@ class Simulation {
   std::vector<bool> fixed_;
   bool any_fixed_ = false, standard_masses_ = true, input_velocities_ = false, remove_com_ = false;
   std::size_t dof_ = 0;
+  double model_seconds_ = 0.0;
   NeighborList nl_;
   EvalResult r_;
   EvalRequest request_;

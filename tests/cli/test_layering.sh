@@ -9,7 +9,8 @@ allowed_core="util core"
 allowed_io="util core io"
 allowed_geom="util core geom"
 allowed_model="util core io geom model"
-for module in util core io geom model; do
+allowed_md="util core io geom model md"
+for module in util core io geom model md; do
   var="allowed_$module"
   allowed=${!var}
   for f in $(find "$inc/$module" "$src/$module" -name '*.[ch]pp' 2>/dev/null); do

@@ -19,4 +19,11 @@ gzip -c "$data" | "$bin/mlp-eval" --model sw -q - | grep -o 'MLP_energy=[^ ]*' |
 echo "== 3. ZBL + Lennard-Jones as a sum of terms, with per-term energies"
 head -n 65 "$data" | "$bin/mlp-eval" --model 'zbl+lj:epsilon=0.02,sigma=2.1' --terms -q - | grep -o 'MLP_energy[a-z_]*=[^ ]*'
 
-echo "== outputs in $out/: predicted.extxyz (MLP_energy, MLP_forces, MLP_stress, MLP_energies), errors.tsv, parity.svg"
+echo "== 4. molecular dynamics: 300 steps of Bussi NVT at 800 K from the AIMD-NVT frame, thermo table and plot"
+awk '!left { left = $1 + 2; f++ } f == 10 { print } { left-- }' "$data" |
+  "$bin/mlp-md" --model sw --ensemble bussi --temperature 800 --steps 300 --traj-every 50 --thermo-every 50 \
+    --thermo "$out/md_thermo.tsv" --plot "$out/md.svg" -o "$out/md_traj.extxyz" -
+cut -f 1-4,9 "$out/md_thermo.tsv"
+
+echo "== outputs in $out/: predicted.extxyz (MLP_energy, MLP_forces, MLP_stress, MLP_energies), errors.tsv, parity.svg,"
+echo "   md_traj.extxyz (positions, velocities in Å/fs, MLP_*), md_thermo.tsv, md.svg"

@@ -72,7 +72,7 @@ std::string plot(const std::vector<mlp::md::Thermo>& rows) {
     temp.x.push_back(t), temp.y.push_back(r.temperature);
   }
   char note[96];
-  std::snprintf(note, sizeof note, "drift of the conserved quantity %.3g eV/atom", rows.back().drift);
+  std::snprintf(note, sizeof note, "drift %.3g eV/atom", rows.back().drift);
   return mlp::render_svg({{"Energies", "time (ps)", "E - Epot(0) (eV)", {epot, etot, cons}, false, note},
                           {"Temperature", "time (ps)", "T (K)", {temp}, false, ""}});
 }

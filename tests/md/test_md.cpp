@@ -148,19 +148,23 @@ struct Conservation {
   double max_error = 0.0;  // eV/atom
   double drift = 0.0;      // eV/atom/ps
 };
-Conservation nve_run(const Model& model, const Structure& start, double dt, double t0, double ps) {
+Conservation nve_run(const Model& model, const Structure& start, double dt, double t0, double ps,
+                     md::Ensemble ensemble = md::Ensemble::NVE) {
   md::Options o;
+  o.ensemble = ensemble;
+  o.temperature = t0;
+  o.tau_t = 50.0;
   o.timestep = dt;
   o.seed = 7;
   md::Simulation sim(model, start, o);
   sim.set_maxwell_boltzmann(t0);
-  const double e0 = sim.thermo().total;
+  const double e0 = sim.thermo().conserved;
   const auto steps = static_cast<std::size_t>(std::lround(ps * 1000.0 / dt));
   const double n = static_cast<double>(start.size());
   Conservation c;
   double st = 0, se = 0, stt = 0, ste = 0, m = 0;
   auto stop = sim.run(steps, [&] {
-    const double e = (sim.thermo().total - e0) / n, t = sim.time() / 1000.0;
+    const double e = (sim.thermo().conserved - e0) / n, t = sim.time() / 1000.0;
     c.max_error = std::max(c.max_error, std::abs(e));
     st += t, se += e, stt += t * t, ste += t * e, m += 1;
   });
@@ -239,6 +243,21 @@ TEST_CASE("NVE conserves energy for Lennard-Jones argon with an O(dt^2) error", 
   CHECK(c1.max_error < 3e-5);  // 9 µeV/atom measured at 8 fs
   CHECK(c1.max_error / c2.max_error == Approx(4.0).epsilon(0.3));
   CHECK(std::abs(c1.drift) < 0.1 * c1.max_error / 2.0);
+}
+
+TEST_CASE("each thermostat's conserved quantity is conserved to the integrator's O(dt^2) error", "[md][thermostat]") {
+  const auto model = make_model("sw");
+  const Structure si = diamond(2, 5.431, 14);
+  for (const auto e : {md::Ensemble::Langevin, md::Ensemble::Bussi, md::Ensemble::NoseHoover}) {
+    const auto c1 = nve_run(*model, si, 1.0, 1000.0, 0.5, e);
+    const auto c2 = nve_run(*model, si, 0.5, 1000.0, 0.5, e);
+    WARN(md::ensemble_name(e) << " SW Si 64 atoms 1000 K: max |dH| " << c1.max_error << " eV/atom at dt 1 fs, "
+                              << c2.max_error << " at 0.5 fs (ratio " << c1.max_error / c2.max_error << "); drift "
+                              << c1.drift << ", " << c2.drift << " eV/atom/ps");
+    CHECK(c1.max_error < 1e-3);
+    CHECK(c1.max_error / c2.max_error > 2.5);
+    CHECK(c1.max_error / c2.max_error < 6.0);
+  }
 }
 
 TEST_CASE("Maxwell-Boltzmann velocities: exact temperature, zero momentum, reproducible with the seed", "[md]") {

@@ -481,6 +481,9 @@ TEST_CASE("safe stops: atoms too close, non-finite energy, temperature runaway",
     REQUIRE(stop);
     CHECK(stop->step == 51);
     CHECK(stop->reason.find("non-finite") != std::string::npos);
+    CHECK(std::isnan(*sim.frame().info.real("MLP_energy")));
+    CHECK(*sim.last_good().info.real("MLP_energy") == 0.0);
+    CHECK(std::get<std::int64_t>(*sim.last_good().info.find("md_step")) == 50);
   }
   SECTION("an atom pushed into its neighbour heats the crystal beyond the factor") {
     auto model = make_model("lj:epsilon=0.0104,sigma=3.4");

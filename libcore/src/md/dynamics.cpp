@@ -504,16 +504,27 @@ std::optional<Stop> Simulation::step() {
   if (o_.barostat != Barostat::None) barostat(dt);
   step_ = next;
   time_ = good_time_ + dt;
+  // The offending frame of a stop carries NaN predictions (the model gave none for it).
+  const auto no_predictions = [&] {
+    r_.energy = NAN;
+    r_.forces = Matrix3N::Constant(s_.positions.rows(), 3, NAN);
+    r_.virial = Mat3::Constant(NAN);
+  };
   if (!s_.positions.allFinite() || !v_.allFinite())
     for (Eigen::Index i = 0; i < s_.positions.rows(); ++i)
-      if (!s_.positions.row(i).allFinite() || !v_.row(i).allFinite())
+      if (!s_.positions.row(i).allFinite() || !v_.row(i).allFinite()) {
+        std::swap(r_, good_r_);
+        no_predictions();
         return Stop{step_, "non-finite position or velocity of atom " + atom_name(s_, static_cast<std::size_t>(i)),
                     {static_cast<std::size_t>(i)}};
+      }
   try {
     compute(o_.checkpoint_every > 0 && step_ % o_.checkpoint_every == 0);
   } catch (const ComputeError& e) {
+    no_predictions();
     return Stop{step_, e.message(), {}};
   } catch (const InputError& e) {  // e.g. a cell that became degenerate
+    no_predictions();
     return Stop{step_, e.message(), {}};
   }
   kick(0.5 * dt);

@@ -90,7 +90,7 @@ for kind, title in (("BM_BuildFull", "full"), ("BM_BuildHalf", "half"), ("BM_Upd
                 ratio = "%.1f" % (t / secs)
         print("%-10s %9d %10d %12.2f %12.0f %14.3e %14s %9s" %
               (title, atoms, pairs, secs * 1e3, secs / atoms * 1e9, pairs / secs, base or "-", ratio or "-"))
-print("# times are CPU seconds of one thread (process time), best of the runs.")
+print("# times are CPU time of the process (mlp: mean over Google Benchmark's iterations; ASE: best of up to 3).")
 print("# full/half: build from scratch; update: skin path (vectors and distances of stored pairs only).")
 print("# ASE/mlp > 1 means mlp is faster; ASE builds the same full list ('ijdD') on the same structure.")
 PY

@@ -517,12 +517,21 @@ TEST_CASE("the stochastic cell rescaling barostat reaches the target mean pressu
     md::Simulation sim(*model, fcc(3, 5.26, 18), o);
     sim.set_maxwell_boltzmann(40.0);
     REQUIRE_FALSE(sim.run(1000, [] {}));
-    std::vector<double> p, v;
+    std::vector<double> p, pxx, pyy, pzz;
     REQUIRE_FALSE(sim.run(1000 + 6000, [&] {
       p.push_back(sim.pressure());
-      v.push_back(sim.structure().volume());
+      const Mat3 t = sim.pressure_tensor();
+      pxx.push_back(t(0, 0)), pyy.push_back(t(1, 1)), pzz.push_back(t(2, 2));
     }));
     const auto ps = block_stats(p, 20);
+    CHECK(sim.pressure_tensor().trace() / 3 == Approx(sim.pressure()).epsilon(1e-12));
+    if (b == md::Barostat::Anisotropic)
+      for (const auto* axis : {&pxx, &pyy, &pzz}) {
+        const auto pa = block_stats(*axis, 20);
+        INFO("axis pressure " << pa.mean * md::kGPaPerEvA3 << " ± " << pa.se * md::kGPaPerEvA3 << " GPa");
+        CHECK(std::abs(pa.mean - o.pressure) < 5 * pa.se);
+        CHECK(pa.se * md::kGPaPerEvA3 < 0.02);
+      }
     WARN(md::barostat_name(b) << ": <P> " << ps.mean * md::kGPaPerEvA3 << " ± " << ps.se * md::kGPaPerEvA3
                               << " GPa, target 0.1 GPa");
     CHECK(ps.se * md::kGPaPerEvA3 < 0.01);

@@ -306,6 +306,13 @@ double Simulation::pressure() const {
   return (2.0 * kinetic_energy() + r_.virial.trace()) / (3.0 * s_.volume());
 }
 
+Mat3 Simulation::pressure_tensor() const {
+  if (!(s_.pbc[0] && s_.pbc[1] && s_.pbc[2])) return Mat3::Constant(NAN);
+  Mat3 kin = Mat3::Zero();
+  for (Eigen::Index i = 0; i < v_.rows(); ++i) kin += m_[i] * v_.row(i).transpose() * v_.row(i);
+  return (kAmuA2PerFs2 * kin + r_.virial) / s_.volume();
+}
+
 double Simulation::min_distance(std::size_t i, std::size_t j) const {
   return o_.min_distance >= 0.0 ? o_.min_distance : o_.min_distance_factor * (radii_[i] + radii_[j]);
 }

@@ -171,6 +171,8 @@ class Simulation {
   double temperature() const;
   /// Instantaneous pressure (eV/Å^3) from the kinetic energy and the model's virial; NaN unless 3D periodic.
   double pressure() const;
+  /// Instantaneous pressure tensor (eV/Å^3, positive = compressive): (Σ m v⊗v + W) / V; NaN unless 3D periodic.
+  Mat3 pressure_tensor() const;
   /// Threshold of the minimum-distance stop for atoms i, j (Å).
   double min_distance(std::size_t i, std::size_t j) const;
 

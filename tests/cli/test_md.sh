@@ -35,6 +35,11 @@ awk -F'\t' '!/^#/ { d = $10 < 0 ? -$10 : $10; if (d > 1e-3) bad = 1 } END { exit
 tail -n 1 md.svg | grep -q "</svg>" || fail "SVG not complete"
 grep -q "ns/day" "$TMP/err" || fail "no ns/day summary"
 
+# Thermo table on stdout when the trajectory goes to a file; not both on stdout.
+"$MD" --model sw --steps 20 -q --thermo - "$SI" -o t.xyz > thermo_stdout.tsv || fail "--thermo -"
+[ "$(grep -vc '^#' thermo_stdout.tsv)" -eq 3 ] || fail "--thermo - rows"
+expect_status 2 "--thermo - with the trajectory on stdout" -- "$MD" --model sw --steps 20 --thermo - "$SI"
+
 # Streaming: stdout into mlp-eval and gzip.
 "$MD" --model sw --steps 20 --traj-every 5 -q "$SI" | "$EVAL" --model sw -q - > reeval.xyz
 [ "$(grep -c 'MLP_energy=' reeval.xyz)" -eq 5 ] || fail "pipe into mlp-eval: $(grep -c 'MLP_energy=' reeval.xyz) frames"

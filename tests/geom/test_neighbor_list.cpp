@@ -428,6 +428,9 @@ TEST_CASE("bad geometry and options are rejected") {
   s.cell(2, 2) = 1e-7;
   CHECK_THROWS_AS(NeighborList(s, {5.0, 0.0, true}), InputError);
   s.cell(2, 2) = 3.0;
+  Structure mismatched = s;
+  mismatched.numbers.push_back(1);  // 3 numbers, 2 positions
+  CHECK_THROWS_AS(NeighborList(mismatched, {}), InputError);
   s.positions(1, 0) = INFINITY;
   CHECK_THROWS_AS(NeighborList(s, {}), InputError);
 }

@@ -116,6 +116,11 @@ Mat3 binning_frame(const Mat3& lattice, const std::array<bool, 3>& pbc) {
 
 void NeighborList::build(const Structure& s, const NeighborListOptions& options) {
   validate_geometry(s);
+  // Structure keeps numbers and positions separately; a mismatch would make the loops below read out of bounds.
+  if (static_cast<std::size_t>(s.positions.rows()) != s.size())
+    throw InputError("frame " + std::to_string(s.frame) + ": " + std::to_string(s.size()) + " atomic numbers but " +
+                         std::to_string(s.positions.rows()) + " positions",
+                     s.source, s.line, "pos");
   if (!std::isfinite(options.cutoff) || options.cutoff < 0.0)
     throw InputError("neighbour list: cutoff must be a finite non-negative number, got " +
                          std::to_string(options.cutoff),

@@ -235,12 +235,23 @@ Simulation::Simulation(const Model& model, Structure start, const Options& optio
             p->reals[3 * i + static_cast<std::size_t>(c)] / m_[static_cast<Eigen::Index>(i)] * to_fs;
   }
   if (!v_.allFinite()) throw InputError("non-finite velocities", s_.source, s_.line, "velocities");
-  // Columns the MD writes itself are dropped from the working frame; masses/fixed are written back by frame().
-  for (const char* key : {"velocities", "momenta", "masses", "fixed", "move_mask", "forces", "MLP_forces"})
-    s_.arrays.erase(key);
-  std::vector<std::string> drop = {"MLP_energy", "MLP_stress"};
+  // Dropped from the working frame: what the MD writes itself (velocities, masses and fixed mask are written back
+  // by frame()), predictions (MLP_*) and reference labels of the start frame (energy, forces, stress, virial,
+  // free_energy, charges), which would be stale in every later frame, and md_* state keys.
+  const auto stale = [](const std::string& key) {
+    static const char* const keys[] = {"velocities", "momenta", "masses", "fixed", "move_mask", "energy",
+                                       "forces", "stress", "virial", "free_energy", "energies"};
+    for (const char* k : keys)
+      if (key == k) return true;
+    return key.compare(0, 4, "MLP_") == 0 || key.compare(0, 3, "md_") == 0;
+  };
+  std::vector<std::string> drop;
+  for (const auto& item : s_.arrays.items())
+    if (stale(item.first)) drop.push_back(item.first);
+  for (const auto& key : drop) s_.arrays.erase(key);
+  drop.clear();
   for (const auto& item : s_.info.items())
-    if (item.first.compare(0, 3, "md_") == 0) drop.push_back(item.first);
+    if (stale(item.first)) drop.push_back(item.first);
   for (const auto& key : drop) s_.info.erase(key);
   apply_fixed();
   if (remove_com_) remove_com();

@@ -14,6 +14,8 @@
 // Masses: the `masses` column (R:1, amu) when present, else standard atomic weights.
 // Fixed atoms: the `fixed` column (L:1, T = fixed) or an ASE `move_mask` (L:3, all F = fixed), or Options::fixed;
 // fixed atoms keep their positions, their velocity is zero, they have no degrees of freedom.
+// Every other key and column of the start frame is carried into every frame, except predictions (MLP_*), md_*
+// state keys and the start frame's reference labels (energy, forces, stress, virial, free_energy, energies).
 //
 // Step order (one call to Simulation::step()):
 //   thermostat half step (Bussi / NHC)  →  v += F/m·dt/2  →  x += v·dt  (Langevin: x += v·dt/2, O, x += v·dt/2)

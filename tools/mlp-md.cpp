@@ -89,7 +89,9 @@ int run(mlp::tool::Tool& tool, Options& o) {
   if (o.thermo == "-" && o.output == "-") throw CLI::ValidationError("--thermo - needs -o FILE for the trajectory");
 
   const bool restarting = !o.restart.empty();
-  const std::string input = restarting ? o.restart : mlp::tool::inputs_or_stdin(o.input.empty() ? std::vector<std::string>{} : std::vector<std::string>{o.input}).front();
+  std::vector<std::string> given;
+  if (!o.input.empty()) given.push_back(o.input);
+  const std::string input = restarting ? o.restart : mlp::tool::inputs_or_stdin(given).front();
   mlp::Structure start = read_first(input, o.format);
   if (!o.fix.empty()) o.md.fixed = mlp::md::parse_atom_list(o.fix, start.size(), "--fix");
   mlp::md::Simulation sim(*model, start, o.md);

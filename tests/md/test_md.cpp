@@ -501,6 +501,30 @@ TEST_CASE("safe stops: atoms too close, non-finite energy, temperature runaway",
   }
 }
 
+TEST_CASE("the NPT conserved quantity converges with the time step", "[md][barostat]") {
+  const auto model = make_model("lj:epsilon=0.0104,sigma=3.4");
+  double worst[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    md::Options o;
+    o.ensemble = md::Ensemble::Bussi;
+    o.barostat = md::Barostat::Isotropic;
+    o.temperature = 40.0;
+    o.pressure = md::parse_pressure("0.1GPa", "p");
+    o.timestep = k == 0 ? 10.0 : 5.0;
+    o.tau_p = 500.0;
+    o.compressibility = 1e-4 * md::kBarPerEvA3;  // 1e-4 /bar
+    md::Simulation sim(*model, fcc(3, 5.26, 18), o);
+    sim.set_maxwell_boltzmann(40.0);
+    REQUIRE_FALSE(sim.run(static_cast<std::size_t>(8000 / o.timestep), [&] {
+      worst[k] = std::max(worst[k], std::abs(sim.thermo().drift));
+    }));
+    CHECK(sim.structure().volume() != fcc(3, 5.26, 18).volume());
+  }
+  WARN("NPT LJ Ar 108 atoms, 8 ps: max |drift| " << worst[0] << " eV/atom at dt 10 fs, " << worst[1] << " at 5 fs");
+  CHECK(worst[0] < 3e-5);
+  CHECK(worst[1] < 0.6 * worst[0]);
+}
+
 TEST_CASE("the stochastic cell rescaling barostat reaches the target mean pressure", "[md][barostat]") {
   const auto model = make_model("lj:epsilon=0.0104,sigma=3.4");
   for (const auto b : {md::Barostat::Isotropic, md::Barostat::Anisotropic}) {

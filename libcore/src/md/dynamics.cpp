@@ -469,8 +469,8 @@ void Simulation::nhc(double dt) {
 // Stochastic cell rescaling, Bernetti & Bussi, J. Chem. Phys. 153, 114107 (2020), Euler-Maruyama step of
 // ε = ln V (isotropic) or ε_α = ln L_α along each Cartesian axis (anisotropic, mobility split in three so that the
 // volume fluctuates as in the isotropic case). The pressure is that of the previous force evaluation. The change of
-// K + P0·V is exact and goes into the bath; the change of U is taken to first order from the virial (−W:dε),
-// so the conserved quantity of NPT runs is approximate (error O(dt) per step).
+// K + P0·V is exact and goes into the bath; the change of U is estimated from the virials before and after the
+// rescaling (trapezoidal rule), so the conserved quantity of NPT runs is approximate.
 void Simulation::barostat(double dt) {
   const double v = s_.volume();
   const double kt = kBoltzmann * o_.temperature;
@@ -501,8 +501,11 @@ void Simulation::barostat(double dt) {
     for (int c = 0; c < 3; ++c) s_.cell(r, c) *= mu[c];
   for (Eigen::Index i = 0; i < v_.rows(); ++i)
     for (int c = 0; c < 3; ++c) v_(i, c) /= mu[c];
-  const double du = -(r_.virial(0, 0) * deps[0] + r_.virial(1, 1) * deps[1] + r_.virial(2, 2) * deps[2]);
+  // ΔU of the rescaling by the trapezoidal rule −½(W_before + W_after):dε; W_after is known only after the next
+  // force evaluation, so here the first half and in step() the second.
+  const double du = -0.5 * (r_.virial(0, 0) * deps[0] + r_.virial(1, 1) * deps[1] + r_.virial(2, 2) * deps[2]);
   bath_ -= (kinetic_energy() - k0) + du + o_.pressure * (v_new - v);
+  last_deps_ = deps;
 }
 
 std::optional<Stop> Simulation::step() {
@@ -545,6 +548,9 @@ std::optional<Stop> Simulation::step() {
     no_predictions();
     return Stop{step_, e.message(), {}};
   }
+  if (o_.barostat != Barostat::None)  // second half of the trapezoidal ΔU of the cell rescaling
+    bath_ -= -0.5 * (r_.virial(0, 0) * last_deps_[0] + r_.virial(1, 1) * last_deps_[1] +
+                     r_.virial(2, 2) * last_deps_[2]);
   kick(0.5 * dt);
   if (o_.ensemble == Ensemble::NoseHoover) nhc(0.5 * dt);
   if (o_.ensemble == Ensemble::Bussi) bussi(0.5 * dt);

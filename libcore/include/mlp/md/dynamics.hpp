@@ -210,6 +210,7 @@ class Simulation {
   std::size_t step_ = 0;
   double time_ = 0.0;
   double bath_ = 0.0;          // eV: energy taken out of the system by thermostat, barostat and drift removal
+  Vec3 last_deps_ = Vec3::Zero();  // strain increments of the last cell rescaling
   std::vector<double> xi_, pxi_;  // Nosé-Hoover chain positions and momenta (eV·fs)
   std::optional<double> conserved0_;
   double reference_temperature_ = 0.0;

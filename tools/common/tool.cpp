@@ -14,6 +14,9 @@ Tool::Tool(std::string name, const std::string& description, const std::string& 
   app_.set_version_flag("--version", name_ + " (mlp) " MLP_VERSION " (git " MLP_GIT_HASH ")");
   app_.add_flag("-q,--quiet", quiet_, "Print nothing but errors on stderr");
   app_.add_flag("-v,--verbose", verbose_, "Print more details on stderr");
+  // Options may also come from a TOML/INI file (long option names as keys); unknown keys are an error.
+  app_.set_config("--config", "", "Read options from a TOML or INI file (keys are long option names)");
+  app_.allow_config_extras(CLI::config_extras_mode::error);
   if (!examples.empty()) app_.footer("Examples:\n" + examples);
   app_.get_formatter()->column_width(32);
 }

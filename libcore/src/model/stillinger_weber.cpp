@@ -67,10 +67,13 @@ inline Mat3 from_sym(const double* v) {
 }
 
 // PerAtom: per-atom energies and virials; Virial: the global virial. Both are template flags so that the plain
-// energy+forces evaluation (MD) carries no virial arithmetic in its triplet loop.
+// energy+forces evaluation (MD) carries no virial arithmetic in its triplet loop. With contributing flags c
+// (EvalRequest::contributing, else null) a pair counts with weight (c_i + c_j)/2 and a triplet with
+// (c_i + c_j + c_k)/3 in energy, forces and virial; the per-atom values stay unweighted.
 template <bool PerAtom, bool Virial>
 void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const NeighborList& nl, double* f,
-               double* atom_energy, double* atom_virial, double& energy, double* virial) {
+               double* atom_energy, double* atom_virial, double& energy, double* virial,
+               const std::uint8_t* c = nullptr) {
   const std::size_t n = s.size();
   const double rc = P.a * P.sigma;
   const double gs = P.gamma * P.sigma;
@@ -108,21 +111,22 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
       const double e = aeps * poly * ex;
       // dφ2/dr = Aε[(−pB(σ/r)^p + q(σ/r)^q)/r − (Bσ^p/r^p − (σ/r)^q)·σ/(r − aσ)²]·exp(σ/(r − aσ))
       const double de = aeps * ex * ((-P.p * P.B * rp + P.q * rq) * inv_r - poly * P.sigma * x_inv * x_inv);
-      e2 += e;
-      const double gx = de * d[0] * inv_r, gy = de * d[1] * inv_r, gz = de * d[2] * inv_r;  // dφ2/d(r_j − r_i)
-      fix += gx, fiy += gy, fiz += gz;
       const auto uj = static_cast<std::size_t>(j);
-      f[3 * uj] -= gx, f[3 * uj + 1] -= gy, f[3 * uj + 2] -= gz;
+      const double wt = c ? 0.5 * (c[i] + c[uj]) : 1.0;
+      e2 += wt * e;
+      const double gx = de * d[0] * inv_r, gy = de * d[1] * inv_r, gz = de * d[2] * inv_r;  // dφ2/d(r_j − r_i)
+      fix += wt * gx, fiy += wt * gy, fiz += wt * gz;
+      f[3 * uj] -= wt * gx, f[3 * uj + 1] -= wt * gy, f[3 * uj + 2] -= wt * gz;
       if constexpr (!Virial && !PerAtom) continue;
       double v[6] = {0, 0, 0, 0, 0, 0};
       add_sym(v, -1.0, d[0], d[1], d[2], gx, gy, gz);  // W = F_j ⊗ d, F_j = −g
-      for (int c = 0; c < 6; ++c) w[c] += v[c];
+      for (int q = 0; q < 6; ++q) w[q] += wt * v[q];
       if constexpr (PerAtom) {
         atom_energy[i] += 0.5 * e;
         atom_energy[uj] += 0.5 * e;
-        for (int c = 0; c < 6; ++c) {
-          atom_virial[6 * i + static_cast<std::size_t>(c)] += 0.5 * v[c];
-          atom_virial[6 * uj + static_cast<std::size_t>(c)] += 0.5 * v[c];
+        for (int q = 0; q < 6; ++q) {
+          atom_virial[6 * i + static_cast<std::size_t>(q)] += 0.5 * v[q];
+          atom_virial[6 * uj + static_cast<std::size_t>(q)] += 0.5 * v[q];
         }
       }
     }
@@ -144,25 +148,26 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
         const double gg = J->g * K->g;
         const double ldg = leps * delta * gg;
         const double e3t = ldg * delta;
-        const double c = 2.0 * ldg;  // dE/dcos θ
+        const double dc = 2.0 * ldg;  // dE/dcos θ
         const double dej = leps * delta * delta * J->dg * K->g;  // ∂E/∂r_ij at fixed angle
         const double dek = leps * delta * delta * J->g * K->dg;
-        // ∂E/∂d_j = dej·u_j + c·(u_k − cos u_j)/r_ij (d_j = r_j − r_i), likewise for k.
-        const double aj = dej - c * cs * J->inv_r, bj = c * J->inv_r;
-        const double ak = dek - c * cs * K->inv_r, bk = c * K->inv_r;
+        // ∂E/∂d_j = dej·u_j + dc·(u_k − cos u_j)/r_ij (d_j = r_j − r_i), likewise for k.
+        const double aj = dej - dc * cs * J->inv_r, bj = dc * J->inv_r;
+        const double ak = dek - dc * cs * K->inv_r, bk = dc * K->inv_r;
         const double gjx = aj * J->ux + bj * K->ux, gjy = aj * J->uy + bj * K->uy, gjz = aj * J->uz + bj * K->uz;
         const double gkx = ak * K->ux + bk * J->ux, gky = ak * K->uy + bk * J->uy, gkz = ak * K->uz + bk * J->uz;
-        e3 += e3t;
-        fix += gjx + gkx, fiy += gjy + gky, fiz += gjz + gkz;
-        fjx -= gjx, fjy -= gjy, fjz -= gjz;
         const auto uk = static_cast<std::size_t>(K->j);
-        f[3 * uk] -= gkx, f[3 * uk + 1] -= gky, f[3 * uk + 2] -= gkz;
+        const double wt = c ? (c[i] + c[static_cast<std::size_t>(J->j)] + c[uk]) * (1.0 / 3.0) : 1.0;
+        e3 += wt * e3t;
+        fix += wt * (gjx + gkx), fiy += wt * (gjy + gky), fiz += wt * (gjz + gkz);
+        fjx -= wt * gjx, fjy -= wt * gjy, fjz -= wt * gjz;
+        f[3 * uk] -= wt * gkx, f[3 * uk + 1] -= wt * gky, f[3 * uk + 2] -= wt * gkz;
         if constexpr (!Virial && !PerAtom) continue;
         // W = F_j ⊗ d_j + F_k ⊗ d_k with d = r·u and F = −∂E/∂d.
         double v[6] = {0, 0, 0, 0, 0, 0};
         add_sym(v, -J->r, J->ux, J->uy, J->uz, gjx, gjy, gjz);
         add_sym(v, -K->r, K->ux, K->uy, K->uz, gkx, gky, gkz);
-        for (int q = 0; q < 6; ++q) w[q] += v[q];
+        for (int q = 0; q < 6; ++q) w[q] += wt * v[q];
         if constexpr (PerAtom) {
           const auto uj = static_cast<std::size_t>(J->j);
           const double third = 1.0 / 3.0;
@@ -182,7 +187,7 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
     f[3 * i] += fix, f[3 * i + 1] += fiy, f[3 * i + 2] += fiz;
   }
   energy = e2 + e3;
-  for (int c = 0; c < 6; ++c) virial[c] = w[c];
+  for (int q = 0; q < 6; ++q) virial[q] = w[q];
 }
 
 }  // namespace
@@ -212,17 +217,18 @@ void StillingerWeber::compute(const Structure& s, const NeighborList& nl, const 
     f = scratch.data();
   }
   double energy = 0.0, w[6];
+  const std::uint8_t* c = request.contributing ? request.contributing->data() : nullptr;
   if (request.atom_energies || request.atom_virials) {
     std::vector<double> ae(n, 0.0), av(6 * n, 0.0);
-    sw_kernel<true, true>(parameters_, s, nl, f, ae.data(), av.data(), energy, w);
+    sw_kernel<true, true>(parameters_, s, nl, f, ae.data(), av.data(), energy, w, c);
     for (std::size_t i = 0; i < n; ++i) {
       if (request.atom_energies) result.atom_energies[static_cast<Eigen::Index>(i)] += ae[i];
       if (request.atom_virials) result.atom_virials[i] += from_sym(&av[6 * i]);
     }
   } else if (request.virial) {
-    sw_kernel<false, true>(parameters_, s, nl, f, nullptr, nullptr, energy, w);
+    sw_kernel<false, true>(parameters_, s, nl, f, nullptr, nullptr, energy, w, c);
   } else {
-    sw_kernel<false, false>(parameters_, s, nl, f, nullptr, nullptr, energy, w);
+    sw_kernel<false, false>(parameters_, s, nl, f, nullptr, nullptr, energy, w, c);
   }
   result.energy += energy;
   if (request.virial) result.virial += from_sym(w);

@@ -48,4 +48,10 @@ bool SumModel::supports(const std::vector<int>& numbers, std::string& why) const
   return true;
 }
 
+bool SumModel::supports_contributing() const {
+  for (const auto& t : terms_)
+    if (!t->supports_contributing()) return false;
+  return true;
+}
+
 }  // namespace mlp

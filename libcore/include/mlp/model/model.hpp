@@ -1,5 +1,6 @@
 #pragma once
 // The one Model interface that mlp-eval, mlp-md, mlp-check and the LAMMPS route share.
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +18,12 @@ struct EvalRequest {
   bool virial = true;
   bool atom_energies = false;
   bool atom_virials = false;  ///< per-atom virial (eV), needed by LAMMPS
+  /// Optional per-atom flags (null: every atom contributes), for domain decomposition (KIM/LAMMPS): with flags,
+  /// energy, forces and virial are those of E_C = sum of the per-atom energies of the flagged atoms (the model's
+  /// own per-atom split), with forces on every atom, flagged or not; atom_energies and atom_virials stay those of
+  /// the whole structure. Honoured only by models whose supports_contributing() is true (see
+  /// mlp/model/partial_evaluation.hpp).
+  const std::vector<std::uint8_t>* contributing = nullptr;
 };
 
 /// What a model returns. Sign conventions: forces = -dE/dr; virial W = -dE/dε (ε: symmetric strain applied
@@ -49,6 +56,8 @@ class Model {
                        EvalResult& result) const = 0;
   /// True if the model accepts every element of `numbers`; otherwise `why` names the problem.
   virtual bool supports(const std::vector<int>& numbers, std::string& why) const;
+  /// True if compute() honours EvalRequest::contributing (default false).
+  virtual bool supports_contributing() const { return false; }
 };
 
 /// Evaluate a model on a structure: builds the neighbour list, computes, checks that every number is finite.

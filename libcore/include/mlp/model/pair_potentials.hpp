@@ -31,6 +31,7 @@ class PairPotential : public Model {
  public:
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
+  bool supports_contributing() const override { return true; }
 
   /// Parameters of one element pair: up to four numbers whose meaning the derived class defines, and the
   /// cutoff rc (Å) of that pair.

@@ -49,6 +49,7 @@ class StillingerWeber final : public Model {
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
+  bool supports_contributing() const override { return true; }
   const Parameters& parameters() const { return parameters_; }
 
  private:

@@ -23,6 +23,8 @@ class SumModel final : public Model {
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
+  /// True if every term honours EvalRequest::contributing.
+  bool supports_contributing() const override;
   const std::vector<std::unique_ptr<Model>>& terms() const { return terms_; }
 
  private:

@@ -1,0 +1,33 @@
+#include "mlp/model/partial_evaluation.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "mlp/util/error.hpp"
+
+namespace mlp {
+
+EvalResult evaluate_contributing(const Model& model, const Structure& s, NeighborList& nl,
+                                 const std::vector<std::uint8_t>& contributing, EvalRequest request) {
+  if (!model.supports_contributing())
+    throw InputError("model '" + model.name() + "' does not support contributing/padding atoms", s.source, s.line);
+  if (contributing.size() != s.size())
+    throw InputError(std::to_string(contributing.size()) + " contributing flags for " + std::to_string(s.size()) +
+                         " atoms",
+                     s.source, s.line);
+  std::string why;
+  if (!model.supports(s.numbers, why)) throw InputError(why, s.source, s.line, "species");
+  NeighborListOptions options;
+  options.cutoff = model.cutoff();
+  options.full = true;
+  nl.build(s, options);
+  request.contributing = &contributing;
+  EvalResult result;
+  result.reset(s.size(), request);
+  model.compute(s, nl, request, result);
+  if (!std::isfinite(result.energy) || !result.forces.allFinite() || !result.virial.allFinite())
+    throw ComputeError("model '" + model.name() + "' gave a non-finite energy, force or virial", s.source, s.line);
+  return result;
+}
+
+}  // namespace mlp

@@ -46,7 +46,7 @@ void expect_failures(const Model& m, const Structure& s, const std::set<int>& ex
 
 }  // namespace
 
-TEST_CASE("check: correct analytic models pass every check (no false alarm)", "[check]") {
+TEST_CASE("correct analytic models pass every check (no false alarm)", "[check]") {
   struct Case {
     std::string model;
     Structure s;
@@ -67,11 +67,11 @@ TEST_CASE("check: correct analytic models pass every check (no false alarm)", "[
   }
 }
 
-TEST_CASE("check: forces that are not the gradient fail checks 5 (and 8) only", "[check]") {
+TEST_CASE("forces that are not the gradient fail checks 5 (and 8) only", "[check]") {
   expect_failures(*test::non_gradient_forces(), argon(), {kConservative, kEnergyConservation});
 }
 
-TEST_CASE("check: a small rotation-dependent energy fails check 2 only", "[check]") {
+TEST_CASE("a small rotation-dependent energy fails check 2 only", "[check]") {
   const auto m = test::rotation_dependent();
   expect_failures(*m, argon(), {kRotation});
   // The broken term is itself conservative: its forces agree with finite differences.
@@ -79,26 +79,26 @@ TEST_CASE("check: a small rotation-dependent energy fails check 2 only", "[check
   CHECK(r.status == Status::Pass);
 }
 
-TEST_CASE("check: a hard cutoff fails checks 6 (and 8) only", "[check]") {
+TEST_CASE("a hard cutoff fails checks 6 (and 8) only", "[check]") {
   expect_failures(*test::hard_cutoff(), argon(), {kCutoff, kEnergyConservation});
 }
 
-TEST_CASE("check: a non-local term fails check 7 only", "[check]") {
+TEST_CASE("a non-local term fails check 7 only", "[check]") {
   expect_failures(*test::non_local(), argon(), {kLocality});
 }
 
-TEST_CASE("check: a spurious short-range minimum fails check 9 only", "[check]") {
+TEST_CASE("a spurious short-range minimum fails check 9 only", "[check]") {
   const auto m = test::spurious_minimum();
   expect_failures(*m, sample({29}, 20, 8.0, 2.2, true), {kFusion});
   const Result r = run_check(*m, sample({29}, 20, 8.0, 2.2, true), kFusion, Options{});
   CHECK(r.message.find("Cu-Cu") != std::string::npos);
 }
 
-TEST_CASE("check: a non-deterministic model fails check 10 only", "[check]") {
+TEST_CASE("a non-deterministic model fails check 10 only", "[check]") {
   expect_failures(*test::non_deterministic(), argon(), {kDeterminism});
 }
 
-TEST_CASE("check: names, exit bits and reports", "[check]") {
+TEST_CASE("names, exit bits and reports", "[check]") {
   CHECK(check_id("rotation") == 2);
   CHECK(check_id("10") == 10);
   CHECK_THROWS_AS(check_id("nonsense"), InputError);
@@ -122,7 +122,7 @@ TEST_CASE("check: names, exit bits and reports", "[check]") {
   CHECK(human_table(results).find("FAIL") != std::string::npos);
 }
 
-TEST_CASE("check: a model error is reported as an error, never a pass", "[check]") {
+TEST_CASE("a model error is reported as an error, never a pass", "[check]") {
   struct Throwing : Model {
     std::string name() const override { return "throwing"; }
     double cutoff() const override { return 3.0; }
@@ -137,7 +137,7 @@ TEST_CASE("check: a model error is reported as an error, never a pass", "[check]
   CHECK(exit_status(results) == kErrorBit);
 }
 
-TEST_CASE("check: bare opposite charges collapse: fusion (and NVE) fail, not error", "[check]") {
+TEST_CASE("bare opposite charges collapse: fusion (and NVE) fail, not error", "[check]") {
   const auto m = make_model("charges:q_Na=1,q_Cl=-1");
   Structure s;
   s.resize(2);

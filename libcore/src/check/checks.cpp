@@ -631,7 +631,7 @@ void determinism(Ctx& c) {
   const EvalResult r0 = c.eval(c.s, vir), r1 = c.eval(c.s, vir);
   c.metric("same frame twice: max difference", result_diff(r0, r1), tol(c.o, "determinism"), "eV, eV/A");
   const int before = omp_get_max_threads();
-  const int many = c.o.threads > 0 ? c.o.threads : omp_get_num_procs();
+  const int many = c.o.threads > 0 ? c.o.threads : std::max(2, omp_get_num_procs());
   omp_set_num_threads(1);
   EvalResult one, all;
   try {

@@ -73,4 +73,14 @@ expect_status 1 "hanging program times out" -- "$CHECK" --command "sh $FIX/broke
 grep -q "did not answer frame 2 within 1 s" "$TMP/err" || fail "timeout not reported"
 [ $(( $(date +%s) - start )) -lt 10 ] || fail "timeout took too long"
 expect_status 1 "program that does not exist" -- "$CHECK" --command "/nonexistent/prog" --checks 1 "$FIX/h2o_cluster.xyz"
+# mlp-check(1) documents every check and every tolerance name of the library.
+MAN="$MLP_SRC/man/mlp-check.1"
+for name in translation rotation permutation periodic conservative cutoff locality nve fusion determinism charge; do
+  grep -qE "^\.BR [0-9]+ \" $name\"" "$MAN" || fail "man page does not list check $name"
+done
+tols=$(sed -n '/default_tolerances() {/,/^}/p' "$MLP_SRC/libcore/src/check/checks.cpp" | grep -oE '\{"[a-z_]+"' | tr -d '{"')
+[ "$(echo "$tols" | wc -w)" -ge 14 ] || fail "could not read the tolerance names"
+for t in $tols; do
+  grep -qE "^\.R?B (\( )?$t( |\$)" "$MAN" || fail "man page does not document tolerance $t"
+done
 finish

@@ -43,8 +43,8 @@ KIM_PAIR="kim interactions Si"
 NAT_INIT="units metal"
 NAT_PAIR="pair_style sw
 pair_coeff * * $POT Si"
-static() {  # $1 init, $2 pair, $3 tag
-  { setup "$1" "$2"; cat << LMP
+static() {  # $1 init, $2 pair, $3 tag, $4 extra lines
+  { setup "$1" "$2"; echo "${4:-}"; cat << LMP
 thermo_style custom step pe pxx pyy pzz pxy pxz pyz
 thermo_modify format float %.17g
 dump d all custom 1 forces_$3.dump id x y z fx fy fz
@@ -53,7 +53,11 @@ run 0
 LMP
   } > in.$3
 }
-static "$KIM_INIT" "$KIM_PAIR" kim
+# Per-atom energies and virials (KIM partialParticleEnergy/partialParticleVirial) of the KIM runs.
+static "$KIM_INIT" "$KIM_PAIR" kim "compute pea all pe/atom
+compute sa all stress/atom NULL virial
+dump pa all custom 1 peratom.dump x y z c_pea c_sa[1] c_sa[2] c_sa[3] c_sa[4] c_sa[5] c_sa[6]
+dump_modify pa format float %.17g"
 static "$NAT_INIT" "$NAT_PAIR" native
 run_lmp() {  # $1 ranks, $2 input, $3 log
   if [ "$1" = 1 ]; then lmp -nocite -screen none -log "$3" -in "$2"
@@ -65,7 +69,8 @@ run_lmp 1 in.native native.log > /dev/null 2>&1 || fail "native lmp run"
 awk 'NR == 4 { n = $1 } NR == 6 { a = $2 - $1 } NR == 7 { b = $2 - $1 } NR == 8 { c = $2 - $1 }
      NR == 9 { printf "%d\nLattice=\"%.17g 0 0 0 %.17g 0 0 0 %.17g\" Properties=species:S:1:pos:R:3 pbc=\"T T T\"\n", n, a, b, c }
      NR > 9 { printf "Si %s %s %s\n", $2, $3, $4 }' forces_native.dump > start.xyz
-"$MLP_BIN/mlp-eval" -q -m sw start.xyz -o eval.xyz || fail "mlp-eval"
+"$MLP_BIN/mlp-eval" -q -m sw --per-atom start.xyz -o eval.xyz || fail "mlp-eval"
+awk 'NR > 2 { printf "%.6f_%.6f_%.6f %s\n", $2, $3, $4, $8 }' eval.xyz | sort > eval.peratom
 # Reference row: pe pxx pyy pzz pxy pxz pyz (bar, LAMMPS's constant), then forces.
 awk 'NR == 2 { match($0, /MLP_energy=[^ ]*/); e = substr($0, RSTART + 11, RLENGTH - 11)
                match($0, /MLP_stress="[^"]*"/); split(substr($0, RSTART + 12, RLENGTH - 13), s, " ")
@@ -101,6 +106,17 @@ for np in $ranks; do
     key_forces forces_kim.dump 9 2 > kim$np.forces
     compare "KIM ($np rank(s)) vs mlp-eval" "$(thermo_row kim$np.log)" "$(cat eval.row)" kim$np.forces eval.forces
     compare "KIM ($np rank(s)) vs native sw" "$(thermo_row kim$np.log)" "$(thermo_row native.log)" kim$np.forces native.forces
+    # Per-atom energies against mlp-eval --per-atom; -Σ stress/atom / V against the pressure tensor.
+    awk 'NR > 9 { printf "%.6f_%.6f_%.6f %s\n", $1, $2, $3, $4 }' peratom.dump | sort > kim$np.peratom
+    pa=$(paste kim$np.peratom eval.peratom | awk '{ if ($1 != $3) bad = 1; v = $4 < 0 ? -$4 : $4; if (v > m) m = v
+           d = $2 - $4; if (d < 0) d = -d; if (d > dm) dm = d } END { if (bad || NR == 0) print "nan"; else printf "%.3g", dm / m }')
+    pv=$(awk -v row="$(thermo_row kim$np.log)" 'NR == 6 { V = $2 - $1 } NR == 7 { V *= $2 - $1 } NR == 8 { V *= $2 - $1 }
+           NR > 9 { for (c = 1; c <= 6; c++) s[c] += $(4 + c) }
+           END { split(row, p, " "); for (c = 1; c <= 6; c++) { v = p[2 + c] < 0 ? -p[2 + c] : p[2 + c]; if (v > m) m = v
+                 d = -s[c] / V - p[2 + c]; if (d < 0) d = -d; if (d > dm) dm = d } printf "%.3g", dm / m }' peratom.dump)
+    echo "KIM ($np rank(s)) per atom: energies vs mlp-eval $pa, -sum(stress/atom)/V vs pressure tensor $pv (relative)"
+    awk -v a="$pa" -v b="$pv" 'BEGIN { exit !(a != "nan" && a <= 1e-9 && b <= 1e-9) }' &&
+      pass "KIM ($np rank(s)) per-atom energies and virials agree to 1e-9" || fail "KIM ($np rank(s)) per-atom values: $pa, $pv"
   else
     fail "KIM lmp run with $np rank(s): $(grep -m1 ERROR kim$np.log out$np)"
   fi

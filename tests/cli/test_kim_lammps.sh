@@ -122,6 +122,19 @@ for np in $ranks; do
   fi
 done
 
+# Unit style real (kcal/mol, atm): the same run 0 through the driver's unit conversion. Energy ratio = KIM's
+# eV -> kcal/mol factor (23.0605...), pressure ratio = bar -> atm.
+static "kim init mlp_SW_Si real" "$KIM_PAIR" real
+if run_lmp 1 in.real real.log > /dev/null 2>&1; then
+  ratios=$(paste <(thermo_row real.log) <(thermo_row kim1.log) | awk '{ printf "%.9g %.9g", $2 / $10, $3 / $11 }')
+  read -r re rp <<< "$ratios"
+  echo "real/metal: energy ratio $re, pxx ratio $rp"
+  awk -v a="$re" -v b="$rp" 'BEGIN { exit !(a > 23.0604 && a < 23.0606 && (b * 1.01325 - 1) ^ 2 < 1e-12) }' &&
+    pass "unit style real converts energy and pressure" || fail "real units: ratios $re $rp"
+else
+  fail "real units run: $(grep -m1 ERROR real.log)"
+fi
+
 # NVE, 200 steps: identical thermo with 1 and 2 ranks; energy conserved. `loop geom` makes the velocities
 # independent of the decomposition.
 { setup "$KIM_INIT" "$KIM_PAIR"; cat << LMP

@@ -150,3 +150,18 @@ TEST_CASE("bare opposite charges collapse: fusion (and NVE) fail, not error", "[
   CHECK(results[1].message.find("stopped") != std::string::npos);
   CHECK(exit_status(results) == 64 + 32);
 }
+
+TEST_CASE("an energy-shifted cutoff (force jumps at rc) fails check 6; force-shifted passes", "[check]") {
+  Structure s;
+  s.resize(2);
+  s.numbers = {18, 18};
+  s.positions << 0, 0, 0, 3.8, 0, 0;
+  const Result shifted = run_check(*make_model("lj:shift=energy"), s, kCutoff, Options{});
+  CHECK(shifted.status == Status::Fail);
+  bool step_seen = false;
+  for (const Metric& m : shifted.metrics)
+    if (m.name == "force at the cutoff") step_seen = !m.pass;
+  CHECK(step_seen);
+  CHECK(run_check(*make_model("lj"), s, kCutoff, Options{}).status == Status::Pass);
+  CHECK(run_check(*make_model("lj:shift=none"), s, kCutoff, Options{}).status == Status::Fail);
+}

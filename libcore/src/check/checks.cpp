@@ -383,7 +383,7 @@ void cutoff(Ctx& c) {
     c.r.message = "the model reports no finite cutoff (give --cutoff)";
     return;
   }
-  double jump = 0, fin = 0, cont = 0, tail = 0;
+  double jump = 0, fin = 0, cont = 0, tail = 0, fjump = 0;
   std::vector<SvgPanel> panels;
   for (auto [za, zb] : element_pairs(c.model, c.s)) {
     auto at = [&](double r, double& e, double& f) {
@@ -400,6 +400,11 @@ void cutoff(Ctx& c) {
       xs.push_back(lo + k * step);
       es.push_back(e);
       fs.push_back(f);
+    }
+    for (int k = 1; k + 1 < n; ++k) {  // a force step stands out from the changes on either side of it
+      const double d0 = std::abs(fs[k] - fs[k - 1]), d1 = std::abs(fs[k + 1] - fs[k]),
+                   d2 = std::abs(fs[k + 2] - fs[k + 1]);
+      fjump = std::max(fjump, d1 - 2 * std::max(d0, d2));
     }
     for (int k = 0; k < n; ++k) {
       const double de = es[k + 1] - es[k];
@@ -426,6 +431,7 @@ void cutoff(Ctx& c) {
   c.metric("force at the cutoff", fin, tol(c.o, "cutoff_force"), "eV/A");
   c.metric("energy jump not explained by forces (scan)", std::max(cont, 0.0), tol(c.o, "cutoff_continuity"), "eV");
   c.metric("energy change beyond the cutoff", tail, tol(c.o, "cutoff_continuity"), "eV");
+  c.metric("force step along the scan", std::max(fjump, 0.0), tol(c.o, "cutoff_force"), "eV/A");
   c.r.plots.push_back({"cutoff.svg", render_svg(panels)});
 }
 

@@ -1,0 +1,555 @@
+// ACSF tests: invariances, analytic gradients against central finite differences (positions, strain, the
+// accumulate() path), smoothness at the cutoff for every cutoff function, supercell consistency, hand-computed
+// values for a water molecule, parameter I/O (JSON, n2p2 input.nn, preset).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "mlp/desc/acsf.hpp"
+#include "mlp/geom/neighbor_list.hpp"
+#include "mlp/util/error.hpp"
+#include "test_support.hpp"
+
+using namespace mlp;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+SymmetryFunction radial(int c, int n, double eta, double rs, double rc, CutoffType ct, double alpha) {
+  SymmetryFunction f;
+  f.kind = SymmetryFunctionKind::radial;
+  f.center = c;
+  f.neighbor1 = n;
+  f.eta = eta;
+  f.rshift = rs;
+  f.rcut = rc;
+  f.cutoff = ct;
+  f.cutoff_alpha = alpha;
+  return f;
+}
+
+SymmetryFunction angular(SymmetryFunctionKind k, int c, int n1, int n2, double eta, double lambda, double zeta,
+                         double rc, double rs, CutoffType ct, double alpha) {
+  SymmetryFunction f;
+  f.kind = k;
+  f.center = c;
+  f.neighbor1 = n1;
+  f.neighbor2 = n2;
+  f.eta = eta;
+  f.lambda = lambda;
+  f.zeta = zeta;
+  f.rcut = rc;
+  f.rshift = rs;
+  f.cutoff = ct;
+  f.cutoff_alpha = alpha;
+  return f;
+}
+
+// H/O set with every kind, both λ, integer and non-integer ζ, shifts, two cutoff radii.
+Acsf test_set(CutoffType ct = CutoffType::cos, double alpha = 0.0, double rc = 4.0) {
+  const auto N = SymmetryFunctionKind::angular_narrow;
+  const auto W = SymmetryFunctionKind::angular_wide;
+  std::vector<SymmetryFunction> fs;
+  for (int c : {1, 8}) {
+    for (int n : {1, 8}) {
+      fs.push_back(radial(c, n, 0.5, 0.0, rc, ct, alpha));
+      fs.push_back(radial(c, n, 2.0, 1.5, rc, ct, alpha));
+      fs.push_back(radial(c, n, 0.1, 0.9, rc - 0.7, ct, alpha));
+    }
+    for (auto [n1, n2] : {std::pair{1, 1}, std::pair{1, 8}, std::pair{8, 8}}) {
+      fs.push_back(angular(N, c, n1, n2, 0.05, 1.0, 1.0, rc, 0.0, ct, alpha));
+      fs.push_back(angular(N, c, n2, n1, 0.2, -1.0, 4.0, rc, 0.5, ct, alpha));
+      fs.push_back(angular(W, c, n1, n2, 0.03, -1.0, 2.5, rc, 0.0, ct, alpha));
+      fs.push_back(angular(W, c, n1, n2, 0.1, 1.0, 16.0, rc - 0.7, 0.3, ct, alpha));
+    }
+  }
+  return Acsf(fs);
+}
+
+NeighborList list_for(const Acsf& a, const Structure& s) {
+  NeighborListOptions o;
+  o.cutoff = a.cutoff();
+  return NeighborList(s, o);
+}
+
+AcsfValues values(const Acsf& a, const Structure& s) { return a.compute(s, list_for(a, s)); }
+
+double max_abs(const std::vector<double>& v) {
+  double m = 0.0;
+  for (double x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
+// Largest |a - b| relative to max(1, |b|), row by row for rows mapped by `map` (a row i ↔ b row map[i]).
+double row_diff(const AcsfValues& a, const AcsfValues& b, const std::vector<std::size_t>& map) {
+  double worst = 0.0;
+  for (std::size_t i = 0; i < a.atoms(); ++i) {
+    REQUIRE(a.row_size(i) == b.row_size(map[i]));
+    for (std::size_t k = 0; k < a.row_size(i); ++k) {
+      const double x = a.row(i)[k], y = b.row(map[i])[k];
+      worst = std::max(worst, std::abs(x - y) / std::max(1.0, std::abs(y)));
+    }
+  }
+  return worst;
+}
+
+std::vector<std::size_t> identity(std::size_t n) {
+  std::vector<std::size_t> m(n);
+  for (std::size_t i = 0; i < n; ++i) m[i] = i;
+  return m;
+}
+
+Structure periodic_sample(std::mt19937_64& rng, std::size_t n) {
+  const Mat3 cell = test::random_cell(rng, 5.0, 7.0);
+  return test::random_structure(rng, n, {1, 8}, cell, {true, true, true}, 0.9);
+}
+
+// Dense dq/dr: [row offset + k][atom][a] from the sparse layout.
+std::vector<double> dense_gradient(const AcsfValues& v, const AcsfGradients& g, std::size_t natoms) {
+  std::vector<double> d(v.data.size() * natoms * 3, 0.0);
+  for (std::size_t i = 0; i < v.atoms(); ++i)
+    for (std::size_t e = g.entry_offsets[i]; e < g.entry_offsets[i + 1]; ++e) {
+      const auto j = static_cast<std::size_t>(g.atom[e]);
+      for (std::size_t k = 0; k < v.row_size(i); ++k)
+        for (std::size_t a = 0; a < 3; ++a)
+          d[((v.offsets[i] + k) * natoms + j) * 3 + a] = g.position[g.data_offsets[e] + 3 * k + a];
+    }
+  return d;
+}
+
+// Central finite differences of every value with respect to every coordinate, same layout as dense_gradient.
+std::vector<double> fd_gradient(const Acsf& a, const Structure& s, double h) {
+  const std::size_t n = s.size();
+  const std::size_t rows = values(a, s).data.size();
+  std::vector<double> d(rows * n * 3, 0.0);
+  Structure m = s;
+  for (std::size_t j = 0; j < n; ++j)
+    for (int c = 0; c < 3; ++c) {
+      m.positions(static_cast<Eigen::Index>(j), c) = s.positions(static_cast<Eigen::Index>(j), c) + h;
+      const AcsfValues p = values(a, m);
+      m.positions(static_cast<Eigen::Index>(j), c) = s.positions(static_cast<Eigen::Index>(j), c) - h;
+      const AcsfValues q = values(a, m);
+      m.positions(static_cast<Eigen::Index>(j), c) = s.positions(static_cast<Eigen::Index>(j), c);
+      for (std::size_t r = 0; r < rows; ++r) d[(r * n + j) * 3 + static_cast<std::size_t>(c)] = (p.data[r] - q.data[r]) / (2 * h);
+    }
+  return d;
+}
+
+double rel(const std::vector<double>& a, const std::vector<double>& b) {
+  REQUIRE(a.size() == b.size());
+  double num = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) num = std::max(num, std::abs(a[i] - b[i]));
+  return num / std::max(max_abs(b), 1e-300);
+}
+
+// Every derivative of the explicit gradients against finite differences: positions and general strain.
+void check_gradients(const Acsf& a, const Structure& s, double tol) {
+  AcsfGradients g;
+  const AcsfValues v = a.compute(s, list_for(a, s), g);
+  const double h = 1e-5;
+  const double pos = rel(dense_gradient(v, g, s.size()), fd_gradient(a, s, h));
+  CHECK(pos < tol);
+  std::vector<double> fd(v.data.size() * 9);
+  for (int x = 0; x < 3; ++x)
+    for (int y = 0; y < 3; ++y) {
+      Mat3 eps = Mat3::Zero();
+      eps(x, y) = h;
+      const AcsfValues p = values(a, test::strained(s, eps));
+      const AcsfValues q = values(a, test::strained(s, -eps));
+      for (std::size_t r = 0; r < v.data.size(); ++r) fd[9 * r + 3 * static_cast<std::size_t>(x) + static_cast<std::size_t>(y)] = (p.data[r] - q.data[r]) / (2 * h);
+    }
+  const double strain = rel(g.strain, fd);
+  CHECK(strain < tol);
+  INFO("position rel " << pos << ", strain rel " << strain);
+}
+
+}  // namespace
+
+TEST_CASE("ACSF: invariant to rotation, inversion, translation, permutation and image shifts", "[acsf]") {
+  std::mt19937_64 rng(11);
+  const Acsf a = test_set();
+  for (int trial = 0; trial < 3; ++trial) {
+    const Structure s = periodic_sample(rng, 10);
+    const AcsfValues ref = values(a, s);
+    REQUIRE(max_abs(ref.data) > 0.1);
+    const auto id = identity(s.size());
+
+    Structure r = s;  // rotation of positions and cell
+    const Mat3 R = test::random_rotation(rng);
+    r.positions = s.positions * R.transpose();
+    r.cell = s.cell * R.transpose();
+    CHECK(row_diff(values(a, r), ref, id) < 1e-10);
+
+    Structure inv = s;  // inversion
+    inv.positions = -s.positions;
+    inv.cell = -s.cell;
+    CHECK(row_diff(values(a, inv), ref, id) < 1e-10);
+
+    Structure t = s;  // translation
+    t.positions.rowwise() += Eigen::RowVector3d(0.37, -1.3, 2.9);
+    CHECK(row_diff(values(a, t), ref, id) < 1e-10);
+
+    Structure img = s;  // every atom moved by a random lattice vector
+    std::uniform_int_distribution<int> shift(-2, 2);
+    for (Eigen::Index i = 0; i < img.positions.rows(); ++i)
+      img.positions.row(i) += shift(rng) * s.cell.row(0) + shift(rng) * s.cell.row(1) + shift(rng) * s.cell.row(2);
+    CHECK(row_diff(values(a, img), ref, id) < 1e-10);
+
+    std::vector<std::size_t> perm = id;  // permutation: atom i of s is atom perm[i] of p
+    std::shuffle(perm.begin(), perm.end(), rng);
+    Structure p = s;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      p.numbers[perm[i]] = s.numbers[i];
+      p.positions.row(static_cast<Eigen::Index>(perm[i])) = s.positions.row(static_cast<Eigen::Index>(i));
+    }
+    CHECK(row_diff(ref, values(a, p), perm) < 1e-10);
+  }
+  // A cluster (no periodicity) as well.
+  const Structure c = test::random_structure(rng, 9, {1, 8}, Mat3::Identity() * 5.0, {false, false, false}, 0.9);
+  Structure rc = c;
+  const Mat3 R = test::random_rotation(rng);
+  rc.positions = c.positions * R.transpose();
+  rc.positions.rowwise() += Eigen::RowVector3d(-3.0, 1.0, 0.5);
+  CHECK(row_diff(values(a, rc), values(a, c), identity(c.size())) < 1e-10);
+}
+
+TEST_CASE("ACSF: analytic gradients match central finite differences (positions and strain)", "[acsf]") {
+  std::mt19937_64 rng(5);
+  SECTION("periodic, several images within the cutoff, every cutoff function") {
+    for (CutoffType ct : {CutoffType::cos, CutoffType::tanhu, CutoffType::tanh, CutoffType::exp, CutoffType::poly1,
+                          CutoffType::poly2, CutoffType::poly3, CutoffType::poly4}) {
+      INFO("cutoff " << cutoff_type_name(ct));
+      const double alpha = (ct == CutoffType::tanh || ct == CutoffType::tanhu) ? 0.0 : 0.3;
+      check_gradients(test_set(ct, alpha), periodic_sample(rng, 6), 1e-6);
+    }
+  }
+  SECTION("atoms just inside the cutoff") {
+    // Centre O with neighbours at rc − 2e-3 (radial), and a pair whose j–k distance is just inside rc (narrow).
+    const double rc = 4.0;
+    for (CutoffType ct : {CutoffType::cos, CutoffType::tanhu, CutoffType::poly2, CutoffType::exp}) {
+      INFO("cutoff " << cutoff_type_name(ct));
+      Structure s;
+      s.resize(4);
+      s.numbers = {8, 1, 1, 8};
+      s.positions << 0, 0, 0, rc - 2e-3, 0, 0, -1.0, 0.1, 0.0, 0.3, rc - 0.3, 0.2;
+      check_gradients(test_set(ct, 0.0, rc), s, 1e-6);
+    }
+  }
+  SECTION("accumulate() gives the forces and virial of E = Σ w·q, and agrees with the explicit gradients") {
+    const Acsf a = test_set(CutoffType::poly3, 0.1);
+    const Structure s = periodic_sample(rng, 8);
+    const NeighborList nl = list_for(a, s);
+    AcsfValues w = values(a, s);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    for (double& x : w.data) x = u(rng);
+    auto energy = [&](const Structure& t) {
+      const AcsfValues q = values(a, t);
+      double e = 0.0;
+      for (std::size_t r = 0; r < q.data.size(); ++r) e += w.data[r] * q.data[r];
+      return e;
+    };
+    Matrix3N f = Matrix3N::Zero(static_cast<Eigen::Index>(s.size()), 3);
+    Mat3 vir = Mat3::Zero();
+    a.accumulate(s, nl, w, f, vir);
+    CHECK(test::max_rel_diff(f, test::fd_forces(energy, s, 1e-5)) < 1e-6);
+    CHECK(test::max_rel_diff(vir, test::fd_virial(energy, s, 1e-5)) < 1e-6);
+    // Same numbers from the explicit sparse gradients.
+    AcsfGradients g;
+    const AcsfValues v = a.compute(s, nl, g);
+    Matrix3N f2 = Matrix3N::Zero(static_cast<Eigen::Index>(s.size()), 3);
+    Mat3 vir2 = Mat3::Zero();
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      for (std::size_t e = g.entry_offsets[i]; e < g.entry_offsets[i + 1]; ++e)
+        for (std::size_t k = 0; k < v.row_size(i); ++k)
+          for (int c = 0; c < 3; ++c)
+            f2(g.atom[e], c) -= w.row(i)[k] * g.position[g.data_offsets[e] + 3 * k + static_cast<std::size_t>(c)];
+      for (std::size_t k = 0; k < v.row_size(i); ++k)
+        for (int x = 0; x < 3; ++x)
+          for (int y = 0; y < 3; ++y) vir2(x, y) -= w.row(i)[k] * g.strain[(v.offsets[i] + k) * 9 + static_cast<std::size_t>(3 * x + y)];
+    }
+    CHECK(test::max_rel_diff(f2, f) < 1e-12);
+    CHECK(test::max_rel_diff(vir2, vir) < 1e-12);
+    CHECK(max_abs(v.data) > 0);
+    CHECK(row_diff(v, values(a, s), identity(s.size())) == 0.0);
+    // Forces sum to zero (translation invariance), the virial is symmetric (rotation invariance).
+    CHECK(f.colwise().sum().norm() < 1e-10 * f.cwiseAbs().maxCoeff());
+    CHECK((vir - vir.transpose()).cwiseAbs().maxCoeff() < 1e-10 * vir.cwiseAbs().maxCoeff());
+  }
+}
+
+TEST_CASE("ACSF: values and gradients go to zero continuously at the cutoff", "[acsf]") {
+  const double rc = 4.0;
+  for (CutoffType ct : {CutoffType::cos, CutoffType::tanhu, CutoffType::tanh, CutoffType::exp, CutoffType::poly1,
+                        CutoffType::poly2, CutoffType::poly3, CutoffType::poly4}) {
+    for (double alpha : {0.0, 0.5}) {
+      INFO("cutoff " << cutoff_type_name(ct) << " alpha " << alpha);
+      // Single-function sets so that nothing else masks the function that crosses the cutoff.
+      const std::vector<Acsf> sets = {
+          Acsf({radial(8, 1, 0.3, 0.5, rc, ct, alpha)}),
+          Acsf({angular(SymmetryFunctionKind::angular_wide, 8, 1, 1, 0.1, 1.0, 2.0, rc, 0.0, ct, alpha)}),
+          Acsf({angular(SymmetryFunctionKind::angular_narrow, 8, 1, 1, 0.1, 1.0, 2.0, rc, 0.0, ct, alpha)})};
+      for (std::size_t which = 0; which < sets.size(); ++which) {
+        INFO("function " << which);
+        const Acsf& a = sets[which];
+        // O at 0, H1 crossing the cutoff along x; H2 fixed well inside (and within rc of H1). What H1 adds:
+        // the value minus the value with H1 far away, and dq/dr_H1.
+        auto geometry = [&](double x) {
+          Structure s;
+          s.resize(3);
+          s.numbers = {8, 1, 1};
+          s.positions << 0, 0, 0, x, 0, 0, 2.0, 1.0, 0.0;
+          return s;
+        };
+        const double far = values(a, geometry(3 * rc)).row(0)[0];
+        std::vector<double> val, grad;
+        for (double delta : {0.3, 1e-3, 1e-4, 1e-5, 0.0, -1e-5}) {
+          const Structure s = geometry(rc - delta);
+          AcsfGradients g;
+          const AcsfValues v = a.compute(s, list_for(a, s), g);
+          val.push_back(std::abs(v.row(0)[0] - far));
+          double gm = 0.0;
+          for (std::size_t e = g.entry_offsets[0]; e < g.entry_offsets[1]; ++e)
+            if (g.atom[e] == 1)
+              for (int c = 0; c < 3; ++c) gm = std::max(gm, std::abs(g.position[g.data_offsets[e] + static_cast<std::size_t>(c)]));
+          grad.push_back(gm);
+        }
+        CHECK(val[0] > 0.0);
+        CHECK(grad[0] > 0.0);
+        for (std::size_t k = 1; k < 4; ++k) CHECK(val[k] <= val[k - 1] + 1e-12);  // up to rounding (poly4 cancels near x = 1)
+        CHECK(val[3] < 1e-8);
+        CHECK(grad[3] < 1e-3);
+        CHECK(grad[3] <= grad[1]);
+        CHECK(val[4] < 1e-15);
+        CHECK(val[5] < 1e-15);
+        CHECK(grad[4] == 0.0);
+        CHECK(grad[5] == 0.0);
+      }
+    }
+  }
+}
+
+TEST_CASE("ACSF: the j-k cutoff of narrow angular functions is continuous", "[acsf]") {
+  const double rc = 4.0;
+  for (CutoffType ct : {CutoffType::cos, CutoffType::tanhu, CutoffType::poly4}) {
+    INFO("cutoff " << cutoff_type_name(ct));
+    const Acsf a({angular(SymmetryFunctionKind::angular_narrow, 8, 1, 1, 0.1, 1.0, 2.0, rc, 0.0, ct, 0.0)});
+    std::vector<double> val, grad;
+    for (double delta : {1e-2, 1e-3, 1e-4, 1e-5, -1e-5}) {
+      // O at the origin, H at ±(rc − δ)/2 along x: O–H well inside, H–H = rc − δ crosses the cutoff.
+      Structure s;
+      s.resize(3);
+      s.numbers = {8, 1, 1};
+      const double h = 0.5 * (rc - delta);
+      s.positions << 0, 0, 0, h, 0.2, 0, -h, 0.2, 0;
+      AcsfGradients g;
+      const AcsfValues v = a.compute(s, list_for(a, s), g);
+      val.push_back(std::abs(v.row(0)[0]));
+      double gm = 0.0;
+      for (std::size_t e = g.entry_offsets[0]; e < g.entry_offsets[1]; ++e)
+        for (int c = 0; c < 3; ++c) gm = std::max(gm, std::abs(g.position[g.data_offsets[e] + static_cast<std::size_t>(c)]));
+      grad.push_back(gm);
+    }
+    CHECK(val[0] > 0.0);
+    CHECK(val[3] < 1e-8);
+    CHECK(grad[3] < 1e-3);
+    CHECK(val[4] == 0.0);
+    CHECK(grad[4] == 0.0);
+  }
+}
+
+TEST_CASE("ACSF: a replicated periodic cell gives identical per-atom descriptors", "[acsf]") {
+  std::mt19937_64 rng(3);
+  const Acsf a = test_set(CutoffType::tanhu);
+  const Structure s = periodic_sample(rng, 7);
+  const AcsfValues ref = values(a, s);
+  const int n[3] = {2, 1, 3};
+  Structure big;
+  big.resize(s.size() * 6);
+  big.cell = s.cell;
+  for (int d = 0; d < 3; ++d) big.cell.row(d) *= n[d];
+  big.pbc = {true, true, true};
+  std::vector<std::size_t> map;
+  std::size_t at = 0;
+  for (int x = 0; x < n[0]; ++x)
+    for (int y = 0; y < n[1]; ++y)
+      for (int z = 0; z < n[2]; ++z)
+        for (std::size_t i = 0; i < s.size(); ++i, ++at) {
+          big.numbers[at] = s.numbers[i];
+          big.positions.row(static_cast<Eigen::Index>(at)) =
+              s.positions.row(static_cast<Eigen::Index>(i)) + x * s.cell.row(0) + y * s.cell.row(1) + z * s.cell.row(2);
+          map.push_back(i);
+        }
+  CHECK(row_diff(values(a, big), ref, map) < 1e-10);
+}
+
+TEST_CASE("ACSF: hand-computed values for a water molecule", "[acsf]") {
+  // O at the origin, H at 0.9572 Å, angle 104.52°.
+  const double roh = 0.9572, theta = 104.52 * kPi / 180.0;
+  Structure s;
+  s.resize(3);
+  s.numbers = {8, 1, 1};
+  s.positions << 0, 0, 0, roh, 0, 0, roh * std::cos(theta), roh * std::sin(theta), 0;
+  const double rhh = 2.0 * roh * std::sin(theta / 2.0);
+  const double rc = 3.0;
+  auto fcos = [&](double r) { return 0.5 * (std::cos(kPi * r / rc) + 1.0); };
+  auto ftanh = [&](double r) { return std::pow(std::tanh(1.0 - r / rc), 3); };
+  const auto N = SymmetryFunctionKind::angular_narrow;
+  const auto W = SymmetryFunctionKind::angular_wide;
+  const Acsf a({radial(8, 1, 0.7, 0.3, rc, CutoffType::cos, 0.0),          // O: G2 of the two H
+                angular(N, 8, 1, 1, 0.4, -1.0, 3.0, rc, 0.2, CutoffType::cos, 0.0),  // O: G4 of the H–H pair
+                angular(W, 8, 1, 1, 0.4, 1.0, 2.0, rc, 0.0, CutoffType::cos, 0.0),   // O: G5
+                radial(1, 1, 1.1, 0.0, rc, CutoffType::tanhu, 0.0),        // H: G2 of the other H
+                radial(1, 8, 1.1, 0.0, rc, CutoffType::tanhu, 0.0),        // H: G2 of the O
+                angular(N, 1, 1, 8, 0.4, 1.0, 1.0, rc, 0.0, CutoffType::tanhu, 0.0)});  // H: G4 of the (O, H) pair
+  const AcsfValues v = values(a, s);
+  REQUIRE(v.row_size(0) == 3);
+  REQUIRE(v.row_size(1) == 3);
+  const double g2_o = 2.0 * std::exp(-0.7 * (roh - 0.3) * (roh - 0.3)) * fcos(roh);
+  const double g4_o = std::pow(2.0, -2.0) * std::pow(1.0 - std::cos(theta), 3.0) *
+                      std::exp(-0.4 * (2 * (roh - 0.2) * (roh - 0.2) + (rhh - 0.2) * (rhh - 0.2))) * fcos(roh) *
+                      fcos(roh) * fcos(rhh);
+  const double g5_o = std::pow(2.0, -1.0) * std::pow(1.0 + std::cos(theta), 2.0) * std::exp(-0.4 * 2 * roh * roh) *
+                      fcos(roh) * fcos(roh);
+  CHECK(v.row(0)[0] == Approx(g2_o).epsilon(1e-13));
+  CHECK(v.row(0)[1] == Approx(g4_o).epsilon(1e-12));
+  CHECK(v.row(0)[2] == Approx(g5_o).epsilon(1e-12));
+  // H1: angle at H between O and H2 is (π − θ)/2.
+  const double phi = (kPi - theta) / 2.0;
+  for (std::size_t h : {1u, 2u}) {
+    CHECK(v.row(h)[0] == Approx(std::exp(-1.1 * rhh * rhh) * ftanh(rhh)).epsilon(1e-13));
+    CHECK(v.row(h)[1] == Approx(std::exp(-1.1 * roh * roh) * ftanh(roh)).epsilon(1e-13));
+    const double g4_h = (1.0 + std::cos(phi)) * std::exp(-0.4 * (roh * roh + rhh * rhh + roh * roh)) * ftanh(roh) *
+                        ftanh(rhh) * ftanh(roh);
+    CHECK(v.row(h)[2] == Approx(g4_h).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("ACSF: cutoff functions follow n2p2's definitions", "[acsf]") {
+  const double rc = 5.0, alpha = 0.4, rci = alpha * rc;
+  for (double r : {0.5, 2.3, 3.1, 4.2, 4.99}) {
+    const double x = r < rci ? 0.0 : (r - rci) / (rc - rci);
+    auto f = [&](CutoffType t) {
+      CutoffFunction c{t, rc, alpha};
+      double v, d;
+      c.evaluate(r, v, d);
+      return v;
+    };
+    CHECK(f(CutoffType::hard) == 1.0);
+    CHECK(f(CutoffType::cos) == Approx(0.5 * (std::cos(kPi * x) + 1.0)).epsilon(1e-14));
+    CHECK(f(CutoffType::tanhu) == Approx(std::pow(std::tanh(1.0 - r / rc), 3)).epsilon(1e-14));
+    const double e = std::exp(1.0);
+    CHECK(f(CutoffType::tanh) ==
+          Approx(std::pow((e + 1 / e) / (e - 1 / e), 3) * std::pow(std::tanh(1.0 - r / rc), 3)).epsilon(1e-13));
+    CHECK(f(CutoffType::exp) == Approx(r < rci ? 1.0 : std::exp(1.0 - 1.0 / (1.0 - x * x))).epsilon(1e-13));
+    CHECK(f(CutoffType::poly1) == Approx(2 * std::pow(x, 3) - 3 * x * x + 1).epsilon(1e-13).margin(1e-15));
+    CHECK(f(CutoffType::poly2) == Approx(-6 * std::pow(x, 5) + 15 * std::pow(x, 4) - 10 * std::pow(x, 3) + 1).epsilon(1e-12).margin(1e-14));
+    CHECK(f(CutoffType::poly3) ==
+          Approx(20 * std::pow(x, 7) - 70 * std::pow(x, 6) + 84 * std::pow(x, 5) - 35 * std::pow(x, 4) + 1).epsilon(1e-12).margin(1e-14));
+    CHECK(f(CutoffType::poly4) == Approx(-70 * std::pow(x, 9) + 315 * std::pow(x, 8) - 540 * std::pow(x, 7) +
+                                          420 * std::pow(x, 6) - 126 * std::pow(x, 5) + 1).epsilon(1e-12).margin(1e-10));
+    // Derivatives against finite differences.
+    for (int t = 0; t <= 8; ++t) {
+      CutoffFunction c{static_cast<CutoffType>(t), rc, alpha};
+      double v, d, vp, vm, dd;
+      c.evaluate(r, v, d);
+      c.evaluate(r + 1e-6, vp, dd);
+      c.evaluate(r - 1e-6, vm, dd);
+      CHECK(d == Approx((vp - vm) / 2e-6).epsilon(1e-6).margin(1e-7));
+    }
+  }
+}
+
+TEST_CASE("ACSF: JSON parameters round-trip and are validated", "[acsf]") {
+  const Acsf a = test_set(CutoffType::poly2, 0.25);
+  const Acsf b = Acsf::from_json(a.to_json());
+  REQUIRE(b.functions().size() == a.functions().size());
+  CHECK(b.to_json() == a.to_json());
+  CHECK(b.size(1) == a.size(1));
+  CHECK(b.cutoff() == a.cutoff());
+  const Acsf c = Acsf::from_json(R"({"type": "acsf", "cutoff": "tanhu", "functions": [
+      {"kind": "radial", "center": "O", "neighbors": ["H"], "eta": 0.1, "rcut": 6},
+      {"kind": 9, "center": 8, "neighbors": ["H", "O"], "eta": 0.1, "lambda": -1, "zeta": 2, "rcut": 5,
+       "cutoff": "poly3", "cutoff_alpha": 0.2}]})");
+  REQUIRE(c.size(8) == 2);
+  CHECK(c.functions(8)[0].cutoff == CutoffType::tanhu);
+  CHECK(c.functions(8)[1].kind == SymmetryFunctionKind::angular_wide);
+  CHECK(c.functions(8)[1].cutoff == CutoffType::poly3);
+  CHECK(c.functions(8)[1].cutoff_alpha == 0.2);
+  CHECK(c.cutoff() == 6.0);
+  CHECK(c.size(1) == 0);
+  CHECK_THROWS_AS(Acsf::from_json("{"), InputError);
+  CHECK_THROWS_AS(Acsf::from_json(R"({"functions": [{"kind": "radial", "center": "Xx", "neighbors": ["H"], "eta": 1, "rcut": 5}]})"), InputError);
+  CHECK_THROWS_AS(Acsf::from_json(R"({"functions": [{"kind": "radial", "center": "H", "neighbors": ["H"], "eta": 1}]})"), InputError);
+  CHECK_THROWS_AS(Acsf::from_json(R"({"functions": [{"kind": 3, "center": "H", "neighbors": ["H"], "eta": 1, "lambda": 1, "zeta": 1, "rcut": 5}]})"), InputError);
+  CHECK_THROWS_AS(Acsf::from_json(R"({"functions": [{"kind": 3, "center": "H", "neighbors": ["H", "H"], "eta": 1, "lambda": 1, "zeta": 0.5, "rcut": 5}]})"), InputError);
+  CHECK_THROWS_AS(Acsf::from_json(R"({"cutoff": "cosine", "functions": []})"), InputError);
+  CHECK_THROWS_AS(Acsf::from_json(R"({"cutoff_alpha": 1.0, "functions": [{"kind": "radial", "center": "H", "neighbors": ["H"], "eta": 1, "rcut": 5}]})"), InputError);
+  // A neighbour list shorter than the descriptor cutoff is refused.
+  Structure s;
+  s.resize(2);
+  s.numbers = {8, 1};
+  s.positions << 0, 0, 0, 1, 0, 0;
+  NeighborListOptions o;
+  o.cutoff = 3.0;
+  CHECK_THROWS_AS(c.compute(s, NeighborList(s, o)), InputError);
+}
+
+TEST_CASE("ACSF: n2p2 input.nn lines", "[acsf]") {
+  const std::string text = R"(
+cutoff_type 6 0.1   # poly2 with inner cutoff
+symfunction_short O 2 H 0.001 0.0 12.00
+symfunction_short H 3 O H 0.2  1.0 1.0  12.00000
+symfunction_short H 9 H H 0.07 -1.0 4.0  11.0 1.5
+#symfunction_short H 2 H 0.01  0.0 12.00
+)";
+  const Acsf a = Acsf::from_n2p2(text);
+  REQUIRE(a.size(8) == 1);
+  REQUIRE(a.size(1) == 2);
+  const SymmetryFunction& g = a.functions(1)[1];
+  CHECK(g.kind == SymmetryFunctionKind::angular_wide);
+  CHECK(g.lambda == -1.0);
+  CHECK(g.zeta == 4.0);
+  CHECK(g.rcut == 11.0);
+  CHECK(g.rshift == 1.5);
+  CHECK(g.cutoff == CutoffType::poly2);
+  CHECK(g.cutoff_alpha == 0.1);
+  CHECK(a.functions(1)[0].neighbor1 == 8);
+  CHECK_THROWS_AS(Acsf::from_n2p2("cutoff_type 1\nsymfunction_short H 12 H 0.1 0 0 6\n"), InputError);
+  CHECK_THROWS_AS(Acsf::from_n2p2("symfunction_short H 2 H 0.1 0 6\n"), InputError);
+
+  const std::string path = test::shared_data("n2p2_h2o_rpbe_d3/potential/input.nn");
+  if (path.empty()) MLP_SKIP("shared data absent");
+  std::ifstream in(path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const Acsf w = Acsf::from_n2p2(buf.str());
+  CHECK(w.size(1) == 27);
+  CHECK(w.size(8) == 30);
+  CHECK(w.cutoff() == 12.0);  // Bohr: the descriptor does not convert units
+  for (const SymmetryFunction& f : w.functions()) CHECK(f.cutoff == CutoffType::tanhu);
+}
+
+TEST_CASE("ACSF: automatic preset", "[acsf]") {
+  AcsfPresetOptions o;
+  o.elements = {8, 1};
+  o.radial = 6;
+  o.rcut = 5.0;
+  const Acsf a = Acsf::preset(o);
+  // Per centre: 2 neighbour elements × 6 radial + 3 element pairs × 3 η × 3 ζ × 2 λ.
+  CHECK(a.size(1) == 2 * 6 + 3 * 3 * 3 * 2);
+  CHECK(a.size(8) == a.size(1));
+  CHECK(a.cutoff() == 5.0);
+  CHECK(a.functions(1)[5].rshift == Approx(5.0));
+  o.shifted = false;
+  const Acsf b = Acsf::preset(o);
+  CHECK(b.functions(8)[0].rshift == 0.0);
+  CHECK(b.functions(8)[0].eta > b.functions(8)[1].eta);
+  o.elements.clear();
+  CHECK_THROWS_AS(Acsf::preset(o), InputError);
+}

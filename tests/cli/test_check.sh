@@ -37,6 +37,11 @@ for p in conservative_fd cutoff nve fusion; do
   tail -n 1 "$TMP/plots/$p.svg" 2>/dev/null | grep -q "</svg>" || fail "plot $p.svg missing or incomplete"
 done
 
+# Standard input, and --quiet prints nothing.
+cat "$SI" | "$CHECK" --model sw --checks 1,3 -q > "$TMP/q.out" 2> "$TMP/q.err"
+[ $? -eq 0 ] || fail "stdin input"
+[ -s "$TMP/q.err" ] && fail "--quiet printed: $(head -c 200 "$TMP/q.err")"
+
 # A failing check gives its class bit: a tolerance nobody can meet makes check 5 fail (bit 8), and only it.
 expect_status 8 "impossible FD tolerance fails check 5 with exit 8" -- "$CHECK" --model sw --checks 5,1 \
   --tolerance fd_force=1e-30 "$SI"

@@ -38,7 +38,7 @@ for p in conservative_fd cutoff nve fusion; do
 done
 
 # Standard input, and --quiet prints nothing.
-cat "$SI" | "$CHECK" --model sw --checks 1,3 -q > "$TMP/q.out" 2> "$TMP/q.err"
+"$CHECK" --model sw --checks 1,3 -q < "$SI" > "$TMP/q.out" 2> "$TMP/q.err"
 [ $? -eq 0 ] || fail "stdin input"
 [ -s "$TMP/q.err" ] && fail "--quiet printed: $(head -c 200 "$TMP/q.err")"
 

@@ -8,7 +8,7 @@
 namespace mlp {
 
 EvalResult evaluate_contributing(const Model& model, const Structure& s, NeighborList& nl,
-                                 const std::vector<std::uint8_t>& contributing, EvalRequest request) {
+                                 const std::vector<std::uint8_t>& contributing, EvalRequest request, double skin) {
   if (!model.supports_contributing())
     throw InputError("model '" + model.name() + "' does not support contributing/padding atoms", s.source, s.line);
   if (contributing.size() != s.size())
@@ -17,10 +17,16 @@ EvalResult evaluate_contributing(const Model& model, const Structure& s, Neighbo
                      s.source, s.line);
   std::string why;
   if (!model.supports(s.numbers, why)) throw InputError(why, s.source, s.line, "species");
-  NeighborListOptions options;
-  options.cutoff = model.cutoff();
-  options.full = true;
-  nl.build(s, options);
+  if (nl.atoms() == s.size() && nl.options().cutoff == model.cutoff() && nl.options().skin == skin &&
+      nl.options().full) {
+    nl.refresh(s);  // Verlet criterion per index: valid whatever atom now sits at an index
+  } else {
+    NeighborListOptions options;
+    options.cutoff = model.cutoff();
+    options.skin = skin;
+    options.full = true;
+    nl.build(s, options);
+  }
   request.contributing = &contributing;
   EvalResult result;
   result.reset(s.size(), request);

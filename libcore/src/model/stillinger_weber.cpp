@@ -104,6 +104,7 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
       const double g = std::exp(gs * x_inv);
       *out++ = Short{d[0] * inv_r, d[1] * inv_r, d[2] * inv_r, r, inv_r, g, -g * gs * x_inv * x_inv, j};
       if (!canonical(i, j, nl.shift(k))) continue;
+      if (c && !c[i] && !c[static_cast<std::size_t>(j)]) continue;  // weight 0: two padding atoms
       const double sr = P.sigma * inv_r;
       const double rp = pw_p(sr), rq = pw_q(sr);
       const double ex = std::exp(P.sigma * x_inv);
@@ -142,7 +143,9 @@ void sw_kernel(const StillingerWeber::Parameters& P, const Structure& s, const N
     double fix = 0, fiy = 0, fiz = 0;
     for (const Short* J = b; J < e; ++J) {
       double fjx = 0, fjy = 0, fjz = 0;  // force on j accumulated over k
+      const bool padding_ij = c && !c[i] && !c[static_cast<std::size_t>(J->j)];
       for (const Short* K = J + 1; K < e; ++K) {
+        if (padding_ij && !c[static_cast<std::size_t>(K->j)]) continue;  // weight 0: three padding atoms
         const double cs = J->ux * K->ux + J->uy * K->uy + J->uz * K->uz;
         const double delta = cs - cos0;
         const double gg = J->g * K->g;

@@ -11,11 +11,13 @@
 
 namespace mlp {
 
-/// Evaluate `model` on `s` (periodic or not) with per-atom flags `contributing` (1/0, one per atom). `nl` is
-/// rebuilt (full list, model cutoff). Throws InputError when the model does not support contributing flags
+/// Evaluate `model` on `s` (periodic or not) with per-atom flags `contributing` (1/0, one per atom). `nl` (full
+/// list, model cutoff, Verlet `skin` in Å) is refreshed when it was built for as many atoms with the same cutoff
+/// and skin (and no atom moved more than skin/2), else rebuilt. Throws InputError when the model does not support contributing flags
 /// (Model::supports_contributing()) or an element, or the flags do not match the structure; ComputeError when
 /// a number is not finite.
 EvalResult evaluate_contributing(const Model& model, const Structure& s, NeighborList& nl,
-                                 const std::vector<std::uint8_t>& contributing, EvalRequest request = {});
+                                 const std::vector<std::uint8_t>& contributing, EvalRequest request = {},
+                                 double skin = 0.0);
 
 }  // namespace mlp

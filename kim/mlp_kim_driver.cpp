@@ -28,6 +28,11 @@
 
 namespace {
 
+// Verlet skin (Å) of the driver's own neighbour list, which could be reused between calls while no particle index
+// moved more than half of it. Measured on 8000-atom SW Si: a 1 Å skin (twice the pairs to skip in every call)
+// is ~20% slower than a rebuild per call, so the list is rebuilt (skin 0).
+constexpr double kSkin = 0.0;
+
 struct Buffer {
   std::unique_ptr<mlp::Model> model;
   std::vector<int> code_to_z;      // KIM species code -> atomic number
@@ -118,7 +123,7 @@ int compute(KIM::ModelCompute const* const mc, KIM::ModelComputeArguments const*
     request.virial = virial != nullptr;
     request.atom_energies = atom_energy != nullptr;
     request.atom_virials = atom_virial != nullptr;
-    const mlp::EvalResult r = mlp::evaluate_contributing(*b->model, s, b->nl, b->contributing, request);
+    const mlp::EvalResult r = mlp::evaluate_contributing(*b->model, s, b->nl, b->contributing, request, kSkin);
     const double eF = b->energy, fF = b->energy * b->length;
     if (energy) *energy = r.energy * eF;
     if (forces)
@@ -216,6 +221,8 @@ extern "C" int mlp_kim_driver_create(KIM::ModelDriverCreate* const mdc, KIM::Len
                       KIM::TIME_UNIT::unused))
       return fail_create(mdc, "cannot set units");
     if (mdc->SetModelNumbering(KIM::NUMBERING::zeroBased)) return fail_create(mdc, "cannot set numbering");
+    // The driver builds its own neighbour list on the particles it is given and never reads KIM's, but LAMMPS
+    // needs a list cutoff larger than its skin: the model cutoff.
     b->cutoff = b->model->cutoff() * b->length;
     b->influence = hops * b->cutoff;
     mdc->SetInfluenceDistancePointer(&b->influence);

@@ -1,0 +1,109 @@
+// ACSF timing on the n2p2 water symmetry-function set (input.nn of ../shared/data/n2p2_h2o_rpbe_d3, 27 H / 30 O
+// functions, tanhu cutoff at 12 Bohr) and the 1080-atom water box of that directory's reference_predictions
+// (frame 0, native Bohr coordinates, as n2p2 evaluates it). One thread.
+//
+// Usage: bench_acsf [--data DIR] [--repeat R]
+//   --data DIR   the n2p2_h2o_rpbe_d3/potential directory (default ../shared/data/n2p2_h2o_rpbe_d3/potential)
+//   --repeat R   evaluations per measurement (default 3); the best of 3 measurements is reported
+// Output: key=value lines; times in µs per atom per evaluation:
+//   list_us            neighbour-list build (full list, rc = 12 Bohr)
+//   values_us          descriptor rows only
+//   gradients_us       rows + explicit sparse gradients (positions and strain)
+//   accumulate_us      forces and virial from a given dE/dq (what a model's force evaluation needs), excluding rows
+//   values_accumulate_us  rows + accumulate: the descriptor part of an energy+force evaluation
+//
+// Not a Google Benchmark program: one fixed protocol printed as plain numbers for bench/acsf.sh.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "mlp/desc/acsf.hpp"
+#include "mlp/geom/neighbor_list.hpp"
+#include "mlp/io/extxyz.hpp"
+
+namespace {
+
+template <class F>
+double best_us_per_atom(F&& f, int repeat, std::size_t atoms) {
+  double best = 1e300;
+  for (int m = 0; m < 3; ++m) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < repeat; ++r) f();
+    const auto t1 = std::chrono::steady_clock::now();
+    best = std::min(best, std::chrono::duration<double, std::micro>(t1 - t0).count() / repeat / static_cast<double>(atoms));
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = "../shared/data/n2p2_h2o_rpbe_d3/potential";
+  int repeat = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--data")) dir = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--repeat")) repeat = std::max(1, std::atoi(argv[i + 1]));
+    else {
+      std::fprintf(stderr, "bench_acsf: unknown option %s\n", argv[i]);
+      return 2;
+    }
+  }
+  try {
+    std::ifstream in(dir + "/input.nn");
+    if (!in) {
+      std::fprintf(stderr, "bench_acsf: cannot open %s/input.nn\n", dir.c_str());
+      return 77;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    const mlp::Acsf acsf = mlp::Acsf::from_n2p2(text.str());
+    mlp::ExtxyzReader reader(dir + "/reference_predictions.extxyz");
+    mlp::Structure s;
+    reader.read(s);  // frame 0: 1080 atoms
+    const mlp::AtomArray* pb = s.arrays.reals("pos_bohr", 3);
+    const auto lb = s.info.reals("lattice_bohr");
+    if (!pb || !lb) {
+      std::fprintf(stderr, "bench_acsf: frame 0 lacks pos_bohr/lattice_bohr\n");
+      return 1;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i)
+      for (int c = 0; c < 3; ++c) s.positions(static_cast<Eigen::Index>(i), c) = pb->reals[3 * i + static_cast<std::size_t>(c)];
+    for (int r = 0; r < 3; ++r)
+      for (int c = 0; c < 3; ++c) s.cell(r, c) = (*lb)[static_cast<std::size_t>(3 * r + c)];
+    const std::size_t n = s.size();
+    mlp::NeighborListOptions opt;
+    opt.cutoff = acsf.cutoff();
+    mlp::NeighborList nl(s, opt);
+    const mlp::AcsfValues q = acsf.compute(s, nl);
+    mlp::AcsfValues w = q;
+    for (std::size_t k = 0; k < w.data.size(); ++k) w.data[k] = 1e-3 * static_cast<double>(k % 7);
+    mlp::Matrix3N forces = mlp::Matrix3N::Zero(static_cast<Eigen::Index>(n), 3);
+    mlp::Mat3 virial = mlp::Mat3::Zero();
+    mlp::AcsfGradients g;
+
+    const double list_us = best_us_per_atom([&] { nl.build(s, opt); }, repeat, n);
+    const double values_us = best_us_per_atom([&] { (void)acsf.compute(s, nl); }, repeat, n);
+    const double gradients_us = best_us_per_atom([&] { (void)acsf.compute(s, nl, g); }, repeat, n);
+    const double accumulate_us = best_us_per_atom([&] { acsf.accumulate(s, nl, w, forces, virial); }, repeat, n);
+    const double both_us = best_us_per_atom(
+        [&] {
+          (void)acsf.compute(s, nl);
+          acsf.accumulate(s, nl, w, forces, virial);
+        },
+        repeat, n);
+    std::printf("atoms=%zu\npairs_per_atom=%.1f\nfunctions_H=%zu\nfunctions_O=%zu\n", n,
+                static_cast<double>(nl.pairs()) / static_cast<double>(n), acsf.size(1), acsf.size(8));
+    std::printf("gradient_entries_per_atom=%.1f\n", static_cast<double>(g.atom.size()) / static_cast<double>(n));
+    std::printf("list_us=%.2f\nvalues_us=%.2f\ngradients_us=%.2f\naccumulate_us=%.2f\nvalues_accumulate_us=%.2f\n",
+                list_us, values_us, gradients_us, accumulate_us, both_us);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_acsf: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -69,6 +69,9 @@ struct Member {
 struct Scratch {
   Local local;
   std::vector<Member> members;
+  std::vector<double> gauss;   // per member neighbour and distinct (η, r_s): exp(−η (r − r_s)²)
+  std::vector<double> dgauss;  // and its log-derivative −2η (r − r_s)
+  std::vector<double> tjk, dtjk;  // the same for r_jk of the current pair
   std::vector<double> q;
   std::vector<double> grad;  // dense dq_k/dd_m: [(k*M + m)*3 + a]
   std::vector<Vec3> v;       // weighted: Σ_k w_k dq_k/dd_m
@@ -76,6 +79,7 @@ struct Scratch {
 
 // Gradient sinks: receive dq_k/dd_m.
 struct DenseSink {
+  static constexpr bool weighted = false;
   double* g;
   std::size_t M;
   void add(std::size_t k, std::size_t m, const Vec3& x) {
@@ -86,11 +90,13 @@ struct DenseSink {
   }
 };
 struct WeightedSink {
+  static constexpr bool weighted = true;
   const double* w;
   Vec3* v;
   void add(std::size_t k, std::size_t m, const Vec3& x) { v[m] += w[k] * x; }
 };
 struct NoSink {
+  static constexpr bool weighted = false;
   void add(std::size_t, std::size_t, const Vec3&) {}
 };
 
@@ -120,6 +126,7 @@ void atom_kernel(const std::vector<AcsfGroup>& groups, const std::vector<Symmetr
       continue;
     }
     const bool narrow = g.kind == SymmetryFunctionKind::angular_narrow;
+    const std::size_t U = g.radial_terms.size();
     auto& mem = sc.members;
     mem.clear();
     for (std::size_t m = 0; m < M; ++m) {
@@ -128,11 +135,24 @@ void atom_kernel(const std::vector<AcsfGroup>& groups, const std::vector<Symmetr
       g.cutoff.evaluate(L.r[m], x.fc, x.dfc);
       mem.push_back(x);
     }
+    sc.gauss.resize(mem.size() * U);
+    sc.dgauss.resize(mem.size() * U);
+    for (std::size_t a = 0; a < mem.size(); ++a)
+      for (std::size_t u = 0; u < U; ++u) {
+        const double eta = g.radial_terms[u].first, dr = L.r[mem[a].m] - g.radial_terms[u].second;
+        sc.gauss[a * U + u] = std::exp(-eta * dr * dr);
+        sc.dgauss[a * U + u] = -2.0 * eta * dr;
+      }
+    sc.tjk.assign(U, 1.0);
+    sc.dtjk.assign(U, 0.0);
     const bool same = g.neighbor1 == g.neighbor2;
+    const std::size_t F = g.rows.size();
     for (std::size_t a = 0; a < mem.size(); ++a) {
       const std::size_t ma = mem[a].m;
       const Vec3& dj = L.d[ma];
       const double rij = L.r[ma];
+      const double* ga = sc.gauss.data() + a * U;
+      const double* dga = sc.dgauss.data() + a * U;
       for (std::size_t b = a + 1; b < mem.size(); ++b) {
         const std::size_t mb = mem[b].m;
         if (!same && L.z[ma] == L.z[mb]) continue;
@@ -145,7 +165,14 @@ void atom_kernel(const std::vector<AcsfGroup>& groups, const std::vector<Symmetr
           rjk = djk.norm();
           if (rjk >= rc) continue;
           g.cutoff.evaluate(rjk, fjk, dfjk);
+          for (std::size_t u = 0; u < U; ++u) {
+            const double eta = g.radial_terms[u].first, dr = rjk - g.radial_terms[u].second;
+            sc.tjk[u] = std::exp(-eta * dr * dr);
+            sc.dtjk[u] = -2.0 * eta * dr;
+          }
         }
+        const double* gb = sc.gauss.data() + b * U;
+        const double* dgb = sc.dgauss.data() + b * U;
         const double inv = 1.0 / (rij * rik);
         const double cosv = dj.dot(dk) * inv;
         const double fj = mem[a].fc, fk = mem[b].fc;
@@ -155,26 +182,33 @@ void atom_kernel(const std::vector<AcsfGroup>& groups, const std::vector<Symmetr
           dcos_dj = dk * inv - (cosv / (rij * rij)) * dj;
           dcos_dk = dj * inv - (cosv / (rik * rik)) * dk;
         }
-        for (std::size_t k : g.rows) {
+        double s_cos = 0.0, s_ij = 0.0, s_ik = 0.0, s_jk = 0.0;
+        for (std::size_t r = 0; r < F; ++r) {
+          const std::size_t k = g.rows[r];
           const SymmetryFunction& f = fs[k];
           const double lc = 1.0 + f.lambda * cosv;
           if (lc <= 0.0) continue;
-          const int zi = static_cast<int>(f.zeta);
-          const double p = (static_cast<double>(zi) == f.zeta) ? ipow(lc, zi - 1) : std::pow(lc, f.zeta - 1.0);
-          const double pref = std::exp2(1.0 - f.zeta);
-          const double a1 = rij - f.rshift, a2 = rik - f.rshift, a3 = narrow ? rjk - f.rshift : 0.0;
-          const double rad = std::exp(-f.eta * (a1 * a1 + a2 * a2 + a3 * a3));
-          const double base = pref * p * lc * rad;  // everything but the cutoff functions
+          const int zi = g.integer_zeta[r];
+          const double p = zi >= 1 ? ipow(lc, zi - 1) : std::pow(lc, f.zeta - 1.0);
+          const std::size_t u = g.term[r];
+          const double rad = ga[u] * gb[u] * sc.tjk[u];
+          const double base = g.prefactor[r] * p * lc * rad;  // everything but the cutoff functions
           const double term = base * fprod;
           q[k] += term;
-          if (Grad) {
-            const double dT_dcos = pref * f.zeta * p * f.lambda * rad * fprod;
-            const double dT_drij = term * (-2.0 * f.eta * a1) + base * mem[a].dfc * fk * fjk;
-            const double dT_drik = term * (-2.0 * f.eta * a2) + base * fj * mem[b].dfc * fjk;
+          if constexpr (Grad && Sink::weighted) {  // only Σ_k w_k dq_k/dd is needed: sum the scalar derivatives first
+            const double w = sink.w[k];
+            s_cos += w * g.prefactor[r] * f.zeta * p * f.lambda * rad * fprod;
+            s_ij += w * (term * dga[u] + base * mem[a].dfc * fk * fjk);
+            s_ik += w * (term * dgb[u] + base * fj * mem[b].dfc * fjk);
+            if (narrow) s_jk += w * (term * sc.dtjk[u] + base * fj * fk * dfjk);
+          } else if constexpr (Grad) {
+            const double dT_dcos = g.prefactor[r] * f.zeta * p * f.lambda * rad * fprod;
+            const double dT_drij = term * dga[u] + base * mem[a].dfc * fk * fjk;
+            const double dT_drik = term * dgb[u] + base * fj * mem[b].dfc * fjk;
             Vec3 gj = dT_dcos * dcos_dj + (dT_drij / rij) * dj;
             Vec3 gk = dT_dcos * dcos_dk + (dT_drik / rik) * dk;
             if (narrow) {
-              const double dT_drjk = term * (-2.0 * f.eta * a3) + base * fj * fk * dfjk;
+              const double dT_drjk = term * sc.dtjk[u] + base * fj * fk * dfjk;
               const Vec3 t = (dT_drjk / rjk) * djk;
               gj -= t;
               gk += t;
@@ -182,6 +216,17 @@ void atom_kernel(const std::vector<AcsfGroup>& groups, const std::vector<Symmetr
             sink.add(k, ma, gj);
             sink.add(k, mb, gk);
           }
+        }
+        if constexpr (Grad && Sink::weighted) {
+          Vec3 gj = s_cos * dcos_dj + (s_ij / rij) * dj;
+          Vec3 gk = s_cos * dcos_dk + (s_ik / rik) * dk;
+          if (narrow) {
+            const Vec3 t = (s_jk / rjk) * djk;
+            gj -= t;
+            gk += t;
+          }
+          sink.v[ma] += gj;
+          sink.v[mb] += gk;
         }
       }
     }
@@ -337,7 +382,14 @@ Acsf::Acsf(std::vector<SymmetryFunction> functions) : all_(std::move(functions))
         groups_[z].push_back(g);
         it = index.emplace(key, groups_[z].size() - 1).first;
       }
-      groups_[z][it->second].rows.push_back(k);
+      AcsfGroup& g = groups_[z][it->second];
+      g.rows.push_back(k);
+      g.prefactor.push_back(std::exp2(1.0 - f.zeta));
+      g.integer_zeta.push_back(f.zeta == std::floor(f.zeta) && f.zeta < 64 ? static_cast<int>(f.zeta) : -1);
+      const auto er = std::make_pair(f.eta, f.rshift);
+      auto u = std::find(g.radial_terms.begin(), g.radial_terms.end(), er);
+      if (u == g.radial_terms.end()) u = g.radial_terms.insert(g.radial_terms.end(), er);
+      g.term.push_back(static_cast<std::size_t>(u - g.radial_terms.begin()));
     }
   }
 }

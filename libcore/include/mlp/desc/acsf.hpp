@@ -31,6 +31,7 @@
 #include <array>
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mlp/core/structure.hpp"
@@ -116,6 +117,12 @@ struct AcsfGroup {
   int neighbor1 = 0, neighbor2 = 0;
   CutoffFunction cutoff;
   std::vector<std::size_t> rows;  ///< row indices (within the centre element's row) of the members
+  // Precomputed per member (same order as rows): 2^(1−ζ), ζ as an integer (−1 if not integral), and the index of
+  // the member's (η, r_s) in `radial_terms` (distinct pairs, so the Gaussians are computed once per pair).
+  std::vector<double> prefactor;
+  std::vector<int> integer_zeta;
+  std::vector<std::size_t> term;
+  std::vector<std::pair<double, double>> radial_terms;  ///< distinct (η, r_s)
 };
 
 /// A set of symmetry functions, grouped per centre element.

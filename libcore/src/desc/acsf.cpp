@@ -129,11 +129,19 @@ void atom_kernel(const std::vector<AcsfGroup>& groups, const std::vector<Symmetr
     const std::size_t U = g.radial_terms.size();
     auto& mem = sc.members;
     mem.clear();
-    for (std::size_t m = 0; m < M; ++m) {
-      if ((L.z[m] != g.neighbor1 && L.z[m] != g.neighbor2) || L.r[m] >= rc) continue;
-      Member x{m, 0.0, 0.0};
-      g.cutoff.evaluate(L.r[m], x.fc, x.dfc);
-      mem.push_back(x);
+    const bool same = g.neighbor1 == g.neighbor2;
+    // Members of element neighbor1 first, then (if different) those of neighbor2: mixed pairs are then
+    // (a < split) × (b >= split), like pairs all a < b.
+    std::size_t split = 0;
+    for (int pass = 0; pass < (same ? 1 : 2); ++pass) {
+      const int want = pass == 0 ? g.neighbor1 : g.neighbor2;
+      for (std::size_t m = 0; m < M; ++m) {
+        if (L.z[m] != want || L.r[m] >= rc) continue;
+        Member x{m, 0.0, 0.0};
+        g.cutoff.evaluate(L.r[m], x.fc, x.dfc);
+        mem.push_back(x);
+      }
+      if (pass == 0) split = mem.size();
     }
     sc.gauss.resize(mem.size() * U);
     sc.dgauss.resize(mem.size() * U);
@@ -145,17 +153,16 @@ void atom_kernel(const std::vector<AcsfGroup>& groups, const std::vector<Symmetr
       }
     sc.tjk.assign(U, 1.0);
     sc.dtjk.assign(U, 0.0);
-    const bool same = g.neighbor1 == g.neighbor2;
     const std::size_t F = g.rows.size();
-    for (std::size_t a = 0; a < mem.size(); ++a) {
+    const std::size_t a_end = same ? mem.size() : split;
+    for (std::size_t a = 0; a < a_end; ++a) {
       const std::size_t ma = mem[a].m;
       const Vec3& dj = L.d[ma];
       const double rij = L.r[ma];
       const double* ga = sc.gauss.data() + a * U;
       const double* dga = sc.dgauss.data() + a * U;
-      for (std::size_t b = a + 1; b < mem.size(); ++b) {
+      for (std::size_t b = same ? a + 1 : split; b < mem.size(); ++b) {
         const std::size_t mb = mem[b].m;
-        if (!same && L.z[ma] == L.z[mb]) continue;
         const Vec3& dk = L.d[mb];
         const double rik = L.r[mb];
         double rjk = 0.0, fjk = 1.0, dfjk = 0.0;
@@ -289,7 +296,8 @@ void CutoffFunction::evaluate(double r, double& f, double& df) const {
     return;
   }
   if (type == CutoffType::tanhu || type == CutoffType::tanh) {
-    const double t = std::tanh(1.0 - r / rc);
+    const double em = std::expm1(-2.0 * (1.0 - r / rc));  // tanh(y) = −expm1(−2y)/(2 + expm1(−2y)), one call
+    const double t = -em / (2.0 + em);
     const double t2 = t * t;
     double c = 1.0;
     if (type == CutoffType::tanh) {

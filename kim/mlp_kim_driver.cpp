@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <exception>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -50,8 +51,12 @@ struct Buffer {
 #undef KIM_LOGGER_OBJECT_NAME
 #define KIM_LOGGER_OBJECT_NAME mdc
 
+// Errors go to the KIM log (kim.log) and to stderr, so that they show next to LAMMPS's own ERROR line.
+void report(const std::string& message) { std::cerr << "mlp KIM driver: " << message << std::endl; }
+
 int fail_create(KIM::ModelDriverCreate* const mdc, const std::string& message) {
   LOG_ERROR("mlp KIM driver: " + message);
+  report(message);
   return 1;
 }
 
@@ -148,6 +153,7 @@ int compute(KIM::ModelCompute const* const mc, KIM::ModelComputeArguments const*
       }
   } catch (const std::exception& e) {
     LOG_ERROR(std::string("mlp KIM driver: ") + e.what());
+    report(e.what());
     return 1;
   }
   return 0;

@@ -183,11 +183,18 @@ setup "$KIM_INIT" "kim interactions C" > in.badspecies
 expect_status 1 "kim interactions with an unknown species fails" -- lmp -nocite -log bad1.log -in in.badspecies
 grep -q "ERROR" bad1.log && pass "unknown species: ERROR in the LAMMPS output ($(grep -m1 ERROR bad1.log))" ||
   fail "unknown species: no ERROR line"
+"$INSTALL" --model sw --name mlp_SW_SiC --species "Si C" --dir "$TMP/models" > /dev/null || fail "install SiC"
+setup "kim init mlp_SW_SiC metal" "$KIM_PAIR" > in.sic
+expect_status 1 "kim init of a model installed for a species it does not know fails" -- lmp -nocite -log bad3.log -in in.sic
+grep -q "mlp KIM driver: .*Si only" "$TMP/err" && pass "unsupported species: $(grep -m1 'mlp KIM driver' "$TMP/err" | head -c 150)" ||
+  fail "unsupported species: no clear message"
 printf 'sw:epsilon=oops\n' > corrupt.model
 "$INSTALL" --model corrupt.model --name mlp_corrupt --species Si --dir "$TMP/models" > /dev/null || fail "install corrupt"
 setup "kim init mlp_corrupt metal" "$KIM_PAIR" > in.corrupt
 expect_status 1 "kim init with a corrupt model file fails" -- lmp -nocite -log bad2.log -in in.corrupt
-grep -q "ERROR" bad2.log && grep -q "mlp KIM driver: .*epsilon" kim.log &&
-  pass "corrupt model: ERROR in the LAMMPS output, reason in kim.log ($(grep -m1 -o 'mlp KIM driver: .*' kim.log | head -c 120))" ||
+grep -q "ERROR" bad2.log && grep -q "mlp KIM driver: .*epsilon" kim.log && grep -q "mlp KIM driver: .*epsilon" "$TMP/err" &&
+  pass "corrupt model: ERROR in the LAMMPS output, the reason on stderr and in kim.log ($(grep -m1 'mlp KIM driver' "$TMP/err" | head -c 150))" ||
   fail "corrupt model: no clear message"
+expect_status 1 "mlp-kim-install refuses a missing model file" -- "$INSTALL" --model missing/x.model --name mlp_missing --species Si --dir "$TMP/models"
+grep -q "not found" "$TMP/err" && pass "missing model file: message" || fail "missing model file: no message"
 finish

@@ -408,6 +408,27 @@ const std::vector<SymmetryFunction>& Acsf::functions(int Z) const {
   return per_element_[static_cast<std::size_t>(Z)];
 }
 
+std::vector<int> Acsf::elements() const {
+  std::vector<int> z;
+  for (std::size_t e = 0; e < per_element_.size(); ++e)
+    if (!per_element_[e].empty()) z.push_back(static_cast<int>(e));
+  return z;
+}
+
+std::string Acsf::label(int Z, std::size_t k) const {
+  const SymmetryFunction& f = functions(Z).at(k);
+  std::ostringstream o;
+  o.precision(6);
+  if (f.kind == SymmetryFunctionKind::radial) {
+    o << "G2 " << element_symbol(f.neighbor1);
+  } else {
+    o << (f.kind == SymmetryFunctionKind::angular_narrow ? "G4 " : "G5 ") << element_symbol(f.neighbor1) << '-'
+      << element_symbol(f.neighbor2) << " zeta=" << f.zeta << " lambda=" << f.lambda;
+  }
+  o << " eta=" << f.eta << " rs=" << f.rshift << " rc=" << f.rcut;
+  return o.str();
+}
+
 void Acsf::check_list(const Structure& s, const NeighborList& nl) const {
   if (nl.atoms() != s.size())
     throw InputError("neighbour list has " + std::to_string(nl.atoms()) + " atoms, the structure " +
@@ -560,9 +581,54 @@ CutoffType cutoff_of(const json& j, const std::string& where) {
   throw InputError("cutoff must be a name or an n2p2 code", "", 0, where);
 }
 
+AcsfPresetOptions preset_options(const json& j, const std::vector<int>& species, CutoffType cutoff) {
+  if (!j.is_object()) throw InputError("must be an object", "", 0, "auto");
+  static const char* const known[] = {"elements", "rcut", "rmin", "radial", "shifted", "angular_eta",
+                                      "angular_zeta", "cutoff", "cutoff_alpha"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (std::find_if(std::begin(known), std::end(known), [&](const char* k) { return it.key() == k; }) ==
+        std::end(known))
+      throw InputError("unknown key \"" + it.key() + "\"", "", 0, "auto");
+  AcsfPresetOptions o;
+  o.cutoff = cutoff;
+  if (j.contains("elements")) {
+    if (!j["elements"].is_array()) throw InputError("must be an array of elements", "", 0, "auto.elements");
+    for (const json& e : j["elements"]) o.elements.push_back(element_of(e, "auto.elements"));
+  } else {
+    o.elements = species;
+  }
+  if (o.elements.empty())
+    throw InputError("the automatic ACSF grid needs its elements (\"elements\" or the species of the data)", "",
+                     0, "auto.elements");
+  o.rcut = number_of(j, "rcut", o.rcut, false, "auto.rcut");
+  o.rmin = number_of(j, "rmin", o.rmin, false, "auto.rmin");
+  const double radial = number_of(j, "radial", static_cast<double>(o.radial), false, "auto.radial");
+  if (!(radial >= 1 && radial <= 1000 && radial == std::floor(radial)))
+    throw InputError("must be an integer between 1 and 1000", "", 0, "auto.radial");
+  o.radial = static_cast<std::size_t>(radial);
+  if (j.contains("shifted")) {
+    if (!j["shifted"].is_boolean()) throw InputError("must be true or false", "", 0, "auto.shifted");
+    o.shifted = j["shifted"].get<bool>();
+  }
+  auto list = [&](const char* key, std::vector<double>& out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_array()) throw InputError("must be an array of numbers", "", 0, std::string("auto.") + key);
+    out.clear();
+    for (const json& v : j[key]) {
+      if (!v.is_number()) throw InputError("must be an array of numbers", "", 0, std::string("auto.") + key);
+      out.push_back(v.get<double>());
+    }
+  };
+  list("angular_eta", o.angular_eta);
+  list("angular_zeta", o.angular_zeta);
+  if (j.contains("cutoff")) o.cutoff = cutoff_of(j["cutoff"], "auto.cutoff");
+  o.cutoff_alpha = number_of(j, "cutoff_alpha", o.cutoff_alpha, false, "auto.cutoff_alpha");
+  return o;
+}
+
 }  // namespace
 
-Acsf Acsf::from_json(const std::string& text) {
+Acsf Acsf::from_json(const std::string& text, const std::vector<int>& species) {
   json doc;
   try {
     doc = json::parse(text);
@@ -573,6 +639,7 @@ Acsf Acsf::from_json(const std::string& text) {
   if (doc.contains("type") && doc["type"] != "acsf") throw InputError("ACSF parameters: \"type\" must be \"acsf\"");
   CutoffType default_cutoff = CutoffType::cos;
   if (doc.contains("cutoff")) default_cutoff = cutoff_of(doc["cutoff"], "cutoff");
+  if (doc.contains("auto")) return preset(preset_options(doc["auto"], species, default_cutoff));
   const double default_alpha = number_of(doc, "cutoff_alpha", 0.0, false, "cutoff_alpha");
   if (!doc.contains("functions") || !doc["functions"].is_array())
     throw InputError("ACSF parameters need an array \"functions\"");

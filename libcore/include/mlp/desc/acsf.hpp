@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "mlp/core/structure.hpp"
+#include "mlp/desc/descriptor.hpp"
 #include "mlp/core/types.hpp"
 #include "mlp/geom/neighbor_list.hpp"
 
@@ -87,29 +88,9 @@ struct AcsfPresetOptions {
   double cutoff_alpha = 0.0;
 };
 
-/// Per-atom descriptor rows: atom i's row is data[offsets[i] .. offsets[i+1]).
-struct AcsfValues {
-  std::vector<std::size_t> offsets;
-  std::vector<double> data;
-  std::size_t atoms() const { return offsets.empty() ? 0 : offsets.size() - 1; }
-  const double* row(std::size_t i) const { return data.data() + offsets[i]; }
-  double* row(std::size_t i) { return data.data() + offsets[i]; }
-  std::size_t row_size(std::size_t i) const { return offsets[i + 1] - offsets[i]; }
-};
-
-/// Sparse gradients. For centre atom i with n_i = row_size(i) values:
-///  - entries [entry_offsets[i], entry_offsets[i+1]) list the atoms j (including i itself, always first) on which
-///    q_i depends, each atom once (periodic images folded onto the atom); entry e has atom `atom[e]` and the
-///    n_i×3 block dq_i/dr_j at position[data_offsets[e] ...], row-major (value k, Cartesian a) → [3k + a];
-///  - strain[values.offsets[i]*9 ...] holds, for each value k, the 3×3 matrix dq_ik/dε_ab row-major → [9k + 3a + b],
-///    ε the homogeneous deformation r → (I + ε) r applied to positions and cell.
-struct AcsfGradients {
-  std::vector<std::size_t> entry_offsets;
-  std::vector<int> atom;
-  std::vector<std::size_t> data_offsets;
-  std::vector<double> position;
-  std::vector<double> strain;
-};
+/// ACSF rows and gradients use the layout shared by all descriptors (mlp/desc/descriptor.hpp).
+using AcsfValues = DescriptorValues;
+using AcsfGradients = DescriptorGradients;
 
 /// Functions of one centre element sharing kind, neighbour elements and cutoff: evaluated in one neighbour loop.
 struct AcsfGroup {
@@ -126,7 +107,7 @@ struct AcsfGroup {
 };
 
 /// A set of symmetry functions, grouped per centre element.
-class Acsf {
+class Acsf : public Descriptor {
  public:
   Acsf() = default;
   /// Throws InputError for invalid parameters (rcut <= 0, alpha out of [0,1), zeta < 1, |lambda| != 1, η < 0, ...).
@@ -136,7 +117,10 @@ class Acsf {
   /// (or n2p2 code 2|3|9), "center": "O", "neighbors": ["H"] | ["H","O"], "eta": .., "rshift": .., "lambda": ..,
   /// "zeta": .., "rcut": .., "cutoff": "cos"|.., "cutoff_alpha": ..}, ...]}; top-level "cutoff" and "cutoff_alpha"
   /// are defaults for the functions. Elements are symbols or atomic numbers. Throws InputError.
-  static Acsf from_json(const std::string& text);
+  /// Instead of "functions", {"type": "acsf", "auto": {AcsfPresetOptions fields: "elements", "rcut", "rmin",
+  /// "radial", "shifted", "angular_eta", "angular_zeta", "cutoff", "cutoff_alpha"}} builds the automatic grid;
+  /// without "elements" it uses `species`.
+  static Acsf from_json(const std::string& text, const std::vector<int>& species = {});
   /// The symmetry functions of an n2p2 input.nn (symfunction_short lines, cutoff_type with optional alpha), in
   /// the file's units and order (n2p2 sorts its functions per element; this keeps the file order). Throws InputError.
   static Acsf from_n2p2(const std::string& input_nn_text);
@@ -144,24 +128,28 @@ class Acsf {
   /// functions, then for each unordered element pair G5 functions for every (η, ζ, λ = ±1).
   static Acsf preset(const AcsfPresetOptions& options);
   /// Canonical JSON of the parameters (elements as symbols, every field explicit; from_json reads it back).
-  std::string to_json() const;
+  std::string to_json() const override;
+  std::string type() const override { return "acsf"; }
+  std::vector<int> elements() const override;
+  /// "G2 H eta=0.5 rs=0 rc=6", "G4 H-O eta=.. zeta=.. lambda=.. rc=..", "G5 ..." (units of the parameters).
+  std::string label(int Z, std::size_t k) const override;
 
   const std::vector<SymmetryFunction>& functions() const { return all_; }
   /// Functions of centre element Z in row order (empty if Z has none).
   const std::vector<SymmetryFunction>& functions(int Z) const;
-  std::size_t size(int Z) const { return functions(Z).size(); }
+  std::size_t size(int Z) const override { return functions(Z).size(); }
   /// Largest cutoff of all functions: the NeighborList must be built with at least this cutoff.
-  double cutoff() const { return cutoff_; }
+  double cutoff() const override { return cutoff_; }
 
   /// Descriptor rows of every atom. Throws InputError if the list's cutoff is smaller than cutoff() or it does
   /// not belong to the structure.
-  AcsfValues compute(const Structure& s, const NeighborList& nl) const;
+  AcsfValues compute(const Structure& s, const NeighborList& nl) const override;
   /// Rows and their explicit sparse gradients (positions and strain).
-  AcsfValues compute(const Structure& s, const NeighborList& nl, AcsfGradients& gradients) const;
+  AcsfValues compute(const Structure& s, const NeighborList& nl, AcsfGradients& gradients) const override;
   /// For a model E = Σ_i E_i(q_i): given dE/dq in the layout of AcsfValues (same offsets as compute()'s rows),
   /// add the forces −dE/dr to `forces` (N×3) and the virial −dE/dε to `virial`, without materialising gradients.
   void accumulate(const Structure& s, const NeighborList& nl, const AcsfValues& dE_dq, Matrix3N& forces,
-                  Mat3& virial) const;
+                  Mat3& virial) const override;
 
  private:
   std::vector<SymmetryFunction> all_;

@@ -156,3 +156,67 @@ TEST_CASE("ACSF: the n2p2 water symmetry functions reproduce n2p2's atomic energ
   // The reference atomic energies went through eV with mean_energy added (≈ 694 eV), so ~1e-15 Ha is the floor.
   CHECK(worst < 1e-12);  // measured 5.4e-15 Ha over 288 atoms
 }
+
+TEST_CASE("ACSF: n2p2 water rows, forces and virial equal the reference implementation", "[acsf][n2p2]") {
+  // Numbers printed with %.17g by the ACSF implementation of commit 1513026 (before the kernel rewrite): the
+  // water set in file order on frame liquid_01 (48 atoms, Bohr), rows of atoms 0 (O) and 1 (H), and forces on
+  // those atoms and the virial of accumulate() with dE/dq = sin(0.7 k + 0.3) for the k-th value of all rows.
+  const std::string dir = test::shared_data("n2p2_h2o_rpbe_d3/potential");
+  if (dir.empty()) MLP_SKIP("shared data absent");
+  const Acsf acsf = Acsf::from_n2p2(slurp(dir + "/input.nn"));
+  const std::vector<double> row0 = {
+      2.6182656444080936, 2.0229027141106783, 1.3126096494733253, 0.86450547437257408, 0.73790292698803905,
+      0.5326620603958524, 0.35800954646451416, 0.14014211844090169, 0.95557575792694638, 0.66864429913721657,
+      0.32588586880266135, 0.12204366880083854, 0.5327772381747794, 0.3591520603126136, 0.18677988075505927,
+      0.03816391841448822, 0.011076522606099006, 0.016059356941502199, 0.049805080014684693, 0.049730112042752711,
+      0.0708451195357718, 0.030897377988823523, 0.037137118887926597, 0.0067565426881161655, 0.19739113087671567,
+      0.016665722095929099, 0.0007497881805950021, 0.00026812653180671747, 0.0094042918438740526,
+      0.00084150550462509734};
+  const std::vector<double> row1 = {
+      2.2236617002760029, 1.6573367720477175, 0.97201338000541171, 0.52162369912801065, 0.64536423869036874,
+      0.36364019445827905, 0.16220546872893768, 0.028727416540570792, 1.3001465714815872, 1.0263224948129912,
+      0.68579628396898329, 0.45048896132808314, 0.3687768693023688, 0.25727211235862951, 0.17422736471520328,
+      0.067434490014941478, 0.001689010962259471, 0.025198075339642526, 0.0044327309918404095, 0.089613149543040171,
+      0.022602338417748641, 0.14985484856007089, 0.019801858730150671, 0.0052452743124354623, 0.0072228374201786733,
+      0.019182831513592416, 0.018561143560551031};
+  const std::vector<double> forces01 = {
+      -0.50658419746250694, 0.51826466277738148, 1.0911045851780232, 0.37037508904973537, 0.45498660141485159,
+      0.0087111404190550051};
+  const std::vector<double> virial = {
+      -5.0278172223353916, -5.4582806355401585, -3.5016890806437524, -5.4582806355401452, -2.5562822874400726,
+      -0.3070250320078543, -3.5016890806437693, -0.30702503200785441, -7.0610283431474246};
+  ExtxyzReader reader(dir + "/reference_predictions.extxyz");
+  Structure s;
+  while (reader.read(s) && reader.frames_read() < 3) {
+  }
+  REQUIRE(reader.frames_read() == 3);
+  REQUIRE(s.size() == 48);
+  const AtomArray* pb = s.arrays.reals("pos_bohr", 3);
+  const auto lb = s.info.reals("lattice_bohr");
+  REQUIRE(pb);
+  REQUIRE(lb);
+  for (std::size_t i = 0; i < s.size(); ++i)
+    for (int c = 0; c < 3; ++c) s.positions(static_cast<Eigen::Index>(i), c) = pb->reals[3 * i + static_cast<std::size_t>(c)];
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) s.cell(r, c) = (*lb)[static_cast<std::size_t>(3 * r + c)];
+  NeighborListOptions opt;
+  opt.cutoff = acsf.cutoff();
+  const NeighborList nl(s, opt);
+  const AcsfValues q = acsf.compute(s, nl);
+  REQUIRE(q.row_size(0) == row0.size());
+  REQUIRE(q.row_size(1) == row1.size());
+  for (std::size_t k = 0; k < row0.size(); ++k) CHECK(q.row(0)[k] == Approx(row0[k]).epsilon(1e-12));
+  for (std::size_t k = 0; k < row1.size(); ++k) CHECK(q.row(1)[k] == Approx(row1[k]).epsilon(1e-12));
+  AcsfValues w = q;
+  for (std::size_t k = 0; k < w.data.size(); ++k) w.data[k] = std::sin(0.7 * static_cast<double>(k) + 0.3);
+  Matrix3N f = Matrix3N::Zero(static_cast<Eigen::Index>(s.size()), 3);
+  Mat3 vir = Mat3::Zero();
+  acsf.accumulate(s, nl, w, f, vir);
+  double fmax = 0.0, vmax = 0.0;
+  for (double x : forces01) fmax = std::max(fmax, std::abs(x));
+  for (double x : virial) vmax = std::max(vmax, std::abs(x));
+  for (int i = 0; i < 2; ++i)
+    for (int c = 0; c < 3; ++c) CHECK(std::abs(f(i, c) - forces01[static_cast<std::size_t>(3 * i + c)]) < 1e-12 * fmax);
+  for (int x = 0; x < 3; ++x)
+    for (int y = 0; y < 3; ++y) CHECK(std::abs(vir(x, y) - virial[static_cast<std::size_t>(3 * x + y)]) < 1e-12 * vmax);
+}

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlp/desc/acsf.hpp"
+#include "mlp/desc/soap.hpp"
 #include "mlp/util/error.hpp"
 #include "mlp/util/hash.hpp"
 
@@ -23,6 +24,7 @@ std::unique_ptr<Descriptor> make_descriptor(const std::string& text, const std::
   const std::string type = doc["type"].get<std::string>();
   try {
     if (type == "acsf") return std::make_unique<Acsf>(Acsf::from_json(text, species));
+    if (type == "soap") return std::make_unique<Soap>(Soap::from_json(text, species));
   } catch (const InputError& e) {
     if (!e.source().empty() || source.empty()) throw;
     throw InputError(e.message(), source, e.line(), e.field());

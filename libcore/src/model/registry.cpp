@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "mlp/core/elements.hpp"
+#include "mlp/io/container.hpp"
+#include "mlp/model/model_file.hpp"
 #include "mlp/model/pair_potentials.hpp"
 #include "mlp/model/point_charges.hpp"
 #include "mlp/model/stillinger_weber.hpp"
@@ -304,7 +306,11 @@ std::unique_ptr<Model> make_model(const std::string& spec_or_file) {
   const std::string first = trim(terms.front().substr(0, terms.front().find(':')));
   if (find_model(first)) return make_from_terms(terms, "--model");
   std::error_code ec;
-  if (std::filesystem::is_regular_file(spec_or_file, ec)) return make_from_file(spec_or_file);
+  if (std::filesystem::is_regular_file(spec_or_file, ec)) {
+    // A binary model file written by mlp-fit (container kind MODL); otherwise a text file of specs.
+    if (container_kind_of_file(spec_or_file) == "MODL") return load_model_file(spec_or_file);
+    return make_from_file(spec_or_file);
+  }
   // A name with '/' or '.' cannot be a model name: it was meant as a file, so say that rather than "malformed".
   if (first.find_first_of("/.") != std::string::npos)
     throw InputError("no such model file (nor is it a model specification)", spec_or_file, 0, "model");

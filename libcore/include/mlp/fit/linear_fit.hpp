@@ -1,0 +1,90 @@
+#pragma once
+// Ridge regression of a LinearModel (mlp/model/linear_model.hpp) on energies, forces and virials.
+//
+// Every labelled quantity is linear in the weights: E − Σ_i b_{Z_i} = Σ_i w_{Z_i}·q_i, F_j = −Σ_i w·dq_i/dr_j,
+// W = −Σ_i w·dq_i/dε. Each frame gives its rows of the σ-weighted design matrix A (1 energy row, 3N force rows,
+// 6 virial rows; see mlp/fit/loss.hpp) from the descriptor's sparse gradients, and the rows are folded at once
+// into the normal matrix AᵀA (P×P, P = number of weights), Aᵀy and yᵀy, one accumulator per loss term. Memory
+// therefore grows with P² (plus one frame's rows), never with observations × P. Frames are assembled in parallel
+// (OpenMP, a fixed static partition and a fixed merge order: the same thread count gives the same bits).
+//
+// Solver: Cholesky (Eigen LLT) of the Jacobi-equilibrated system D(AᵀA + λI)D z = D Aᵀy, w = D z,
+// D = diag(AᵀA)^(−1/2) (weights of descriptor values that are zero in every frame are set to 0). Equilibration
+// removes the spread of scales between descriptor values; if the factorisation still fails (λ = 0 and linearly
+// dependent values), a jitter 1e-14, 1e-13, ... 1e-6 is added to the diagonal of the equilibrated matrix and the
+// jitter used is reported. Forming AᵀA squares the condition number of A; with λ > 0 (the default) that is harmless.
+//
+// λ is given relative to the data: the penalty is λ_abs |w|² with λ_abs = λ · mean(diag AᵀA), so one value
+// transfers between data sets and descriptor sizes. With auto_lambda, every λ of the grid is tried and the one
+// with the smallest σ-weighted validation loss is kept (validation loss from the validation set's own normal
+// matrices: exact quadratic forms, no second pass over the data).
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "mlp/core/structure.hpp"
+#include "mlp/desc/descriptor.hpp"
+#include "mlp/fit/dataset.hpp"
+#include "mlp/fit/loss.hpp"
+#include "mlp/model/error_metrics.hpp"
+#include "mlp/model/model.hpp"
+
+namespace mlp {
+
+/// The σ-weighted sums of squared residuals of each loss term (dimensionless) and their observation counts.
+struct LossTerms {
+  double energy = 0.0, force = 0.0, virial = 0.0;
+  std::size_t n_energy = 0, n_force = 0, n_virial = 0;
+  double total() const { return energy + force + virial; }
+};
+
+struct LinearFitOptions {
+  LossWeights weights;
+  LabelKeys labels;
+  double lambda = 1e-8;       ///< relative ridge parameter (see above), >= 0
+  bool auto_lambda = false;   ///< choose λ from lambda_grid on the validation loss (needs validation frames)
+  std::vector<double> lambda_grid = {0.0,  1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7,
+                                     1e-6, 1e-5,  1e-4,  1e-3,  1e-2, 1e-1};
+  int threads = 0;            ///< OpenMP threads for the assembly; 0 = OpenMP's default
+};
+
+struct LambdaTrial {
+  double lambda = 0.0, lambda_absolute = 0.0;
+  LossTerms train, valid;
+};
+
+struct LinearFitResult {
+  std::map<int, Eigen::VectorXd> weights;  ///< per element, eV per unit of the descriptor
+  std::size_t parameters = 0;
+  double lambda = 0.0;           ///< relative λ used
+  double lambda_absolute = 0.0;  ///< λ_abs (dimensionless loss per squared weight)
+  double regularisation = 0.0;   ///< λ_abs |w|²
+  double jitter = 0.0;           ///< jitter added to the equilibrated diagonal (0 if none was needed)
+  LossTerms train, valid;        ///< at the solution
+  std::vector<LambdaTrial> trials;  ///< every λ tried (auto), in grid order
+};
+
+/// Number of weights of a linear model: Σ over `species` of the descriptor's row size.
+std::size_t linear_parameter_count(const Descriptor& d, const std::vector<int>& species);
+/// Bytes the fit holds at its peak: the P×P normal matrices (3 loss terms × (train, validation, and one set per
+/// thread), plus the solver's copy) and one frame's rows (1 + 3N + 6) × P for each thread, N = largest frame.
+std::size_t linear_fit_memory_bytes(std::size_t parameters, std::size_t threads, std::size_t largest_frame_atoms);
+
+/// Fit the weights on split.train (validation loss on split.valid). `isolated` gives b_Z (eV) for every element
+/// of the frames. Throws InputError when a frame holds an element the descriptor does not describe, when no
+/// frame of the training set has any label, or when auto_lambda is asked without validation frames;
+/// ComputeError when the normal equations cannot be solved. `frame_done` is called after each frame is assembled
+/// (from the calling thread or a worker; it must be thread-safe).
+LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& frames, const Split& split,
+                           const std::map<int, double>& isolated, const LinearFitOptions& options,
+                           const std::function<void()>& frame_done = {});
+
+/// Errors of a model on the frames listed in `use` (every frame evaluated with mlp::evaluate).
+ErrorTable evaluate_errors(const Model& model, const std::vector<Structure>& frames, const std::vector<std::size_t>& use,
+                           const LabelKeys& labels = {});
+
+}  // namespace mlp

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <omp.h>
+
 #include <iostream>
 
 #include "mlp/util/error.hpp"
@@ -19,6 +21,12 @@ Tool::Tool(std::string name, const std::string& description, const std::string& 
   app_.allow_config_extras(CLI::config_extras_mode::error);
   if (!examples.empty()) app_.footer("Examples:\n" + examples);
   app_.get_formatter()->column_width(32);
+}
+
+void Tool::add_threads_option() {
+  app_.add_option("--threads", threads_, "OpenMP threads (0 = all cores); results do not depend on it")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 }
 
 void Tool::note(const std::string& text) const {
@@ -42,6 +50,7 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
     std::cerr << name_ << ": " << e.what() << "\nRun '" << name_ << " --help' for usage.\n";
     return kUsage;
   }
+  if (threads_ > 0) omp_set_num_threads(threads_);
   try {
     return body();
   } catch (const CLI::ParseError& e) {  // usage problems found after parsing (e.g. no input on a terminal)

@@ -31,11 +31,14 @@ class Tool {
   const std::string& command_line() const { return command_line_; }
   /// Print a note on stderr unless --quiet.
   void note(const std::string& text) const;
+  /// Add `--threads N` (OpenMP threads; 0 or absent = all cores), applied before the body runs.
+  void add_threads_option();
 
  private:
   std::string name_;
   CLI::App app_;
   bool quiet_ = false, verbose_ = false;
+  int threads_ = 0;
   std::string command_line_;
 };
 

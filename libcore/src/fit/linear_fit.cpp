@@ -191,9 +191,10 @@ std::size_t linear_parameter_count(const Descriptor& d, const std::vector<int>& 
 }
 
 std::size_t linear_fit_memory_bytes(std::size_t parameters, std::size_t threads, std::size_t largest_frame_atoms) {
+  if (threads == 0) threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
   const std::size_t p2 = parameters * parameters * sizeof(double);
   const std::size_t rows = 1 + 3 * largest_frame_atoms + 6;
-  return p2 * (3 * (2 + threads) + 2) + threads * rows * parameters * sizeof(double);
+  return p2 * (3 * 2 * (1 + threads) + 3) + threads * rows * parameters * sizeof(double);
 }
 
 LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& frames, const Split& split,
@@ -218,7 +219,10 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
   const Eigen::Index p = layout.size;
   if (p == 0) throw InputError("the descriptor has no values for the elements of the data", "", 0, "descriptor");
 
-  // Assembly: a fixed static partition of the frames over the threads, merged in thread order afterwards.
+  // Assembly in blocks of kBlock consecutive frames: each block is summed from zero by one thread, and blocks are
+  // folded into the totals in block order, so the result does not depend on the number of threads. Memory: one
+  // pair of block accumulators per thread plus the totals.
+  constexpr std::size_t kBlock = 4;
   struct Job {
     std::size_t frame;
     bool valid;
@@ -226,36 +230,40 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
   std::vector<Job> jobs;
   for (std::size_t f : split.train) jobs.push_back({f, false});
   for (std::size_t f : split.valid) jobs.push_back({f, true});
+  const std::size_t blocks = (jobs.size() + kBlock - 1) / kBlock;
   const int threads = std::max(1, o.threads > 0 ? o.threads : omp_get_max_threads());
-  std::vector<NormalSet> train(static_cast<std::size_t>(threads)), valid(static_cast<std::size_t>(threads));
+  const auto wave = static_cast<std::size_t>(threads);
+  std::vector<NormalSet> block_train(wave, NormalSet(p)), block_valid(wave, NormalSet(p));
+  NormalSet tr(p), va(p);
   std::exception_ptr failure;
   std::mutex failure_mutex;
-#pragma omp parallel num_threads(threads)
-  {
-    const auto t = static_cast<std::size_t>(omp_get_thread_num());
-    train[t] = NormalSet(p);
-    valid[t] = NormalSet(p);
-#pragma omp for schedule(static)
-    for (std::ptrdiff_t k = 0; k < static_cast<std::ptrdiff_t>(jobs.size()); ++k) {
+  for (std::size_t first = 0; first < blocks && !failure; first += wave) {
+    const std::size_t count = std::min(wave, blocks - first);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (std::ptrdiff_t b = 0; b < static_cast<std::ptrdiff_t>(count); ++b) {
+      const auto slot = static_cast<std::size_t>(b);
+      block_train[slot] = NormalSet(p);
+      block_valid[slot] = NormalSet(p);
+      const std::size_t begin = (first + slot) * kBlock, end = std::min(jobs.size(), begin + kBlock);
       try {
-        const Job& job = jobs[static_cast<std::size_t>(k)];
-        assemble_frame(d, frames[job.frame], layout, isolated, o, job.valid ? valid[t] : train[t]);
-        if (frame_done) frame_done();
+        for (std::size_t k = begin; k < end; ++k) {
+          assemble_frame(d, frames[jobs[k].frame], layout, isolated, o,
+                         jobs[k].valid ? block_valid[slot] : block_train[slot]);
+          if (frame_done) frame_done();
+        }
       } catch (...) {
         const std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();
       }
     }
+    for (std::size_t slot = 0; slot < count; ++slot) {
+      tr.merge(block_train[slot]);
+      va.merge(block_valid[slot]);
+    }
   }
   if (failure) std::rethrow_exception(failure);
-  for (std::size_t t = 1; t < train.size(); ++t) {
-    train[0].merge(train[t]);
-    valid[0].merge(valid[t]);
-  }
-  train.resize(1);
-  valid.resize(1);
-  NormalSet& tr = train[0];
-  NormalSet& va = valid[0];
+  block_train.clear();
+  block_valid.clear();
   tr.symmetrise();
   va.symmetrise();
   if (tr.energy.n + tr.force.n + tr.virial.n == 0)

@@ -6,7 +6,7 @@
 // 6 virial rows; see mlp/fit/loss.hpp) from the descriptor's sparse gradients, and the rows are folded at once
 // into the normal matrix AᵀA (P×P, P = number of weights), Aᵀy and yᵀy, one accumulator per loss term. Memory
 // therefore grows with P² (plus one frame's rows), never with observations × P. Frames are assembled in parallel
-// (OpenMP, a fixed static partition and a fixed merge order: the same thread count gives the same bits).
+// (OpenMP) in blocks of 4 frames folded into the totals in block order: any thread count gives the same bits.
 //
 // Solver: Cholesky (Eigen LLT) of the Jacobi-equilibrated system D(AᵀA + λI)D z = D Aᵀy, w = D z,
 // D = diag(AᵀA)^(−1/2) (weights of descriptor values that are zero in every frame are set to 0). Equilibration
@@ -70,8 +70,9 @@ struct LinearFitResult {
 
 /// Number of weights of a linear model: Σ over `species` of the descriptor's row size.
 std::size_t linear_parameter_count(const Descriptor& d, const std::vector<int>& species);
-/// Bytes the fit holds at its peak: the P×P normal matrices (3 loss terms × (train, validation, and one set per
-/// thread), plus the solver's copy) and one frame's rows (1 + 3N + 6) × P for each thread, N = largest frame.
+/// Bytes the fit holds at its peak: the P×P matrices (3 loss terms × (train, validation) for the totals and for
+/// each thread's block, plus 3 for the solver) and one frame's rows (1 + 3N + 6) × P for each thread, N = largest
+/// frame. threads = 0: OpenMP's default.
 std::size_t linear_fit_memory_bytes(std::size_t parameters, std::size_t threads, std::size_t largest_frame_atoms);
 
 /// Fit the weights on split.train (validation loss on split.valid). `isolated` gives b_Z (eV) for every element

@@ -1,0 +1,89 @@
+#include "mlp/fit/provenance.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "mlp/core/elements.hpp"
+
+namespace mlp {
+
+namespace {
+
+using nlohmann::json;
+
+json files_json(const std::vector<TrainingData::File>& files) {
+  json out = json::array();
+  for (const auto& f : files) out.push_back({{"path", f.path}, {"fnv1a64", f.fnv1a}, {"frames", f.frames}});
+  return out;
+}
+
+// JSON has no infinity: a term switched off ("off") is null.
+json sigma_value(double s) { return std::isfinite(s) ? json(s) : json(nullptr); }
+
+json sigmas_json(const Sigmas& s) {
+  return {{"energy", sigma_value(s.energy)}, {"force", sigma_value(s.force)}, {"virial", sigma_value(s.virial)}};
+}
+
+json loss_json(const LossTerms& t) {
+  return {{"energy", t.energy}, {"force", t.force},     {"virial", t.virial},
+          {"n_energy", t.n_energy}, {"n_force", t.n_force}, {"n_virial", t.n_virial}};
+}
+
+json metrics_json(const ErrorTable& table) {
+  const ErrorGroup& g = table.overall();
+  json out = {{"frames", g.frames}};
+  const auto put = [&](const char* name, const ErrorStat& s) {
+    if (s.count == 0) return;
+    out[std::string(name) + "_rmse"] = s.rmse();
+    out[std::string(name) + "_mae"] = s.mae();
+  };
+  put("energy", g.energy);
+  put("force", g.force);
+  put("stress", g.stress);
+  return out;
+}
+
+}  // namespace
+
+std::string fit_provenance_json(const FitProvenance& p) {
+  json out;
+  out["tool"] = p.tool;
+  out["version"] = p.version;
+  out["command_line"] = p.command_line;
+  out["data"] = {{"train", files_json(p.train_files)},
+                 {"valid", files_json(p.valid_files)},
+                 {"valid_fraction", p.valid_fraction},
+                 {"seed", p.seed}};
+  json fit = json::object();
+  if (p.fit) {
+    fit["lambda"] = p.fit->lambda;
+    fit["lambda_absolute"] = p.fit->lambda_absolute;
+    fit["jitter"] = p.fit->jitter;
+    fit["parameters"] = p.fit->parameters;
+    fit["loss"] = {{"train", loss_json(p.fit->train)}, {"valid", loss_json(p.fit->valid)},
+                   {"regularisation", p.fit->regularisation}};
+  }
+  if (p.options) {
+    json sigmas = sigmas_json(p.options->weights.defaults);
+    sigmas["units"] = {{"energy", "eV/atom"}, {"force", "eV/Angstrom"}, {"virial", "eV/atom"}};
+    json by = json::object();
+    for (const auto& kv : p.options->weights.resolved()) by[kv.first] = sigmas_json(kv.second);
+    sigmas["by_config_type"] = by;
+    fit["sigmas"] = sigmas;
+    fit["lambda_auto"] = p.options->auto_lambda;
+  }
+  if (p.isolated) {
+    json origin = json::object();
+    for (const auto& kv : p.isolated->origin) origin[element_symbol(kv.first)] = kv.second;
+    fit["isolated_atom_energies_origin"] = origin;
+  }
+  out["fit"] = fit;
+  json metrics = json::object();
+  metrics["units"] = {{"energy", "eV/atom"}, {"force", "eV/Angstrom"}, {"stress", "eV/Angstrom^3"}};
+  if (p.train_errors) metrics["train"] = metrics_json(*p.train_errors);
+  if (p.valid_errors && p.valid_errors->overall().frames > 0) metrics["valid"] = metrics_json(*p.valid_errors);
+  out["metrics"] = metrics;
+  return out.dump();
+}
+
+}  // namespace mlp

@@ -32,7 +32,7 @@ struct Options {
   std::vector<std::string> inputs;
   std::string output = "-";
   std::string table, plot, format;
-  bool per_atom = false, terms = false;
+  bool per_atom = false, terms = false, uncertainty = false;
   mlp::PredictionKeys keys;
   mlp::LabelKeys labels;
 };
@@ -67,6 +67,10 @@ int run(mlp::tool::Tool& tool, Options& o) {
   o.keys.terms = o.terms;
   mlp::EvalRequest request;
   request.atom_energies = o.per_atom;
+  request.uncertainty = o.uncertainty;
+  if (o.uncertainty && !model->supports_uncertainty())
+    throw mlp::InputError("model '" + model->name() + "' has no uncertainty (GAP models and committees do)",
+                          "--uncertainty");
 
   mlp::tool::Output out(o.output);
   mlp::ErrorTable errors;
@@ -115,6 +119,8 @@ int main(int argc, char** argv) {
   app.add_option("--plot", o.plot, "Write energy and force parity plots (SVG) to this file");
   app.add_option("--format", o.format, "Input format if not detectable: extxyz, cif, pdb, mmcif");
   app.add_flag("--per-atom", o.per_atom, "Also write per-atom energies (<prefix>energies, eV)");
+  app.add_flag("--uncertainty", o.uncertainty,
+               "Also write predictive standard deviations (<prefix>energy_std, <prefix>energies_std, eV)");
   app.add_flag("--terms", o.terms, "Also write the energy of each model term (<prefix>energy_<term>, eV)");
   app.add_option("--prefix", o.keys.prefix, "Prefix of prediction keys")->capture_default_str();
   app.add_option("--energy-key", o.labels.energy, "Reference energy key (eV)")->capture_default_str();

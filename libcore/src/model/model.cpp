@@ -14,6 +14,10 @@ void EvalResult::reset(std::size_t n, const EvalRequest& request) {
   virial.setZero();
   atom_virials.assign(request.atom_virials ? n : 0, Mat3::Zero());
   term_energies.clear();
+  has_uncertainty = false;
+  energy_variance = 0.0;
+  atom_energy_variance = request.uncertainty ? Eigen::VectorXd::Zero(rows) : Eigen::VectorXd();
+  forces_variance.resize(0, 3);
 }
 
 bool Model::supports(const std::vector<int>&, std::string&) const { return true; }
@@ -48,6 +52,11 @@ void check_finite(const Structure& s, const NeighborList& nl, const EvalResult& 
   for (Eigen::Index i = 0; i < r.atom_energies.size(); ++i)
     if (!std::isfinite(r.atom_energies[i])) fail("energy of atom " + std::to_string(i));
   if (!r.virial.allFinite()) fail("virial");
+  if (!std::isfinite(r.energy_variance)) fail("energy uncertainty");
+  for (Eigen::Index i = 0; i < r.atom_energy_variance.size(); ++i)
+    if (!std::isfinite(r.atom_energy_variance[i])) fail("energy uncertainty of atom " + std::to_string(i));
+  for (Eigen::Index i = 0; i < r.forces_variance.rows(); ++i)
+    if (!r.forces_variance.row(i).allFinite()) fail("force uncertainty on atom " + std::to_string(i));
 }
 
 }  // namespace

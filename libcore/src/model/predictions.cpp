@@ -1,5 +1,7 @@
 #include "mlp/model/predictions.hpp"
 
+#include <cmath>
+
 #include "mlp/util/error.hpp"
 
 namespace mlp {
@@ -39,6 +41,20 @@ void attach_predictions(Structure& s, const EvalResult& r, const PredictionKeys&
   }
   if (keys.atom_energies && r.atom_energies.size() == static_cast<Eigen::Index>(s.size()))
     s.arrays.set(energies_key, real_column(r.atom_energies.data(), s.size(), 1));
+  if (r.has_uncertainty) {  // standard deviations, in the units of the predictions
+    const std::string std_key = energy_key + "_std", atom_std_key = energies_key + "_std",
+                      forces_std_key = forces_key + "_std";
+    for (const auto* k : {&std_key, &atom_std_key, &forces_std_key}) guard(*k, labels);
+    s.info.set(std_key, std::sqrt(r.energy_variance));
+    if (r.atom_energy_variance.size() == static_cast<Eigen::Index>(s.size())) {
+      const Eigen::VectorXd sd = r.atom_energy_variance.cwiseSqrt();
+      s.arrays.set(atom_std_key, real_column(sd.data(), s.size(), 1));
+    }
+    if (r.forces_variance.rows() == static_cast<Eigen::Index>(s.size())) {
+      const Matrix3N sd = r.forces_variance.cwiseSqrt();
+      s.arrays.set(forces_std_key, real_column(sd.data(), s.size(), 3));
+    }
+  }
   if (keys.terms)
     for (const auto& [term, energy] : r.term_energies) {
       const std::string key = keys.prefix + "energy_" + term;

@@ -54,4 +54,10 @@ bool SumModel::supports_contributing() const {
   return true;
 }
 
+bool SumModel::supports_uncertainty() const {
+  for (const auto& t : terms_)
+    if (t->supports_uncertainty()) return true;
+  return false;
+}
+
 }  // namespace mlp

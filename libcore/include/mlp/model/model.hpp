@@ -24,6 +24,9 @@ struct EvalRequest {
   /// the whole structure. Honoured only by models whose supports_contributing() is true (see
   /// mlp/model/partial_evaluation.hpp).
   const std::vector<std::uint8_t>* contributing = nullptr;
+  /// Predictive uncertainty (GAP variance, committee spread), for models whose supports_uncertainty() is true;
+  /// others ignore it and leave EvalResult::has_uncertainty false.
+  bool uncertainty = false;
 };
 
 /// What a model returns. Sign conventions: forces = -dE/dr; virial W = -dE/dε (ε: symmetric strain applied
@@ -36,6 +39,12 @@ struct EvalResult {
   std::vector<Mat3> atom_virials;    ///< eV per atom, sums to virial (if requested)
   /// Energy of each term of a composite model, in order (eV); a single-term model reports itself.
   std::vector<std::pair<std::string, double>> term_energies;
+  /// Uncertainty (if requested and supported). Kept as variances so that independent terms of a sum model add
+  /// up (exact baselines such as ZBL add nothing); the standard deviation is the square root.
+  bool has_uncertainty = false;
+  double energy_variance = 0.0;          ///< eV², of the total energy
+  Eigen::VectorXd atom_energy_variance;  ///< eV² per atom (sized when uncertainty is requested)
+  Matrix3N forces_variance;              ///< (eV/Å)² per component; empty unless a model provides it (committees)
 
   /// Zero everything, sized for n atoms according to the request.
   void reset(std::size_t n, const EvalRequest& request);
@@ -58,6 +67,8 @@ class Model {
   virtual bool supports(const std::vector<int>& numbers, std::string& why) const;
   /// True if compute() honours EvalRequest::contributing (default false).
   virtual bool supports_contributing() const { return false; }
+  /// True if compute() honours EvalRequest::uncertainty (default false).
+  virtual bool supports_uncertainty() const { return false; }
 };
 
 /// Evaluate a model on a structure: builds the neighbour list, computes, checks that every number is finite.

@@ -21,7 +21,8 @@ const char* kDescription =
     "rescaling, Nose-Hoover chains, and a stochastic cell rescaling barostat. Units: Å, fs, K, eV, amu; pressure "
     "with its unit (1bar, 1.5GPa). Writes an extxyz trajectory (positions, velocities in Å/fs, MLP_energy, "
     "MLP_forces, MLP_stress) and a thermo table; stops with exit 1 and the last good and offending frames when atoms "
-    "come too close, numbers become NaN/Inf or the temperature runs away.";
+    "come too close, numbers become NaN/Inf, the temperature runs away or the model's uncertainty exceeds a limit "
+    "(or, with --collect, writes those frames for relabelling).";
 
 const char* kExamples =
     "  mlp-md --model sw --temperature 1000 --steps 2000 si.xyz > traj.xyz\n"
@@ -34,6 +35,7 @@ const char* kExamples =
 struct Options {
   std::string model, input, output = "-", thermo, plot, checkpoint, restart, fix;
   std::string stop_file = "mlp-md-stop.xyz", ensemble = "nve", barostat = "none", pressure = "1bar", format;
+  std::string collect;
   std::size_t steps = 1000, traj_every = 10, thermo_every = 10;
   double initial_temperature = -1.0, compressibility = 4.5e-5;  // 1/bar
   bool no_drift_removal = false;
@@ -104,6 +106,10 @@ std::string plot(const std::vector<mlp::md::Thermo>& rows) {
 
 int run(mlp::tool::Tool& tool, Options& o) {
   const auto model = mlp::make_model(o.model);
+  o.md.collect = !o.collect.empty();
+  if (o.md.collect && o.md.max_uncertainty < 0.0) throw CLI::ValidationError("--collect needs --max-uncertainty");
+  if (o.md.collect && (o.collect == "-" || o.collect == o.output))
+    throw CLI::ValidationError("--collect needs a file of its own");
   o.md.ensemble = mlp::md::parse_ensemble(o.ensemble);
   o.md.barostat = mlp::md::parse_barostat(o.barostat);
   o.md.pressure = mlp::md::parse_pressure(o.pressure, "--pressure");
@@ -126,6 +132,9 @@ int run(mlp::tool::Tool& tool, Options& o) {
     sim.set_maxwell_boltzmann(o.initial_temperature >= 0.0 ? o.initial_temperature : o.md.temperature);
 
   mlp::tool::Output traj(o.output);
+  std::unique_ptr<mlp::tool::Output> collected;  // frames above the uncertainty threshold (collect mode)
+  std::size_t collected_frames = 0;
+  if (o.md.collect) collected = std::make_unique<mlp::tool::Output>(o.collect);
   std::unique_ptr<mlp::tool::Output> thermo;
   if (!o.thermo.empty()) {
     thermo = std::make_unique<mlp::tool::Output>(o.thermo);
@@ -141,6 +150,10 @@ int run(mlp::tool::Tool& tool, Options& o) {
     if (step % o.thermo_every == 0) {
       rows.push_back(sim.thermo());
       if (thermo) thermo->stream() << mlp::md::thermo_row(rows.back());
+    }
+    if (collected && sim.uncertain()) {
+      mlp::write_extxyz(collected->stream(), sim.frame());
+      ++collected_frames;
     }
     if (!o.checkpoint.empty() && o.md.checkpoint_every > 0 && step % o.md.checkpoint_every == 0 && step > 0)
       save_checkpoint(o.checkpoint, sim);
@@ -163,6 +176,10 @@ int run(mlp::tool::Tool& tool, Options& o) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   traj.commit();
   if (thermo) thermo->commit();
+  if (collected) {
+    collected->commit();
+    tool.note(std::to_string(collected_frames) + " frames above --max-uncertainty written to " + o.collect);
+  }
   if (!o.plot.empty() && !rows.empty()) save_text(o.plot, plot(rows));
 
   if (stop) {
@@ -236,6 +253,14 @@ int main(int argc, char** argv) {
                  "Default minimum distance = factor × (covalent radius i + j)")->capture_default_str();
   app.add_option("--max-temperature-factor", o.md.max_temperature_factor,
                  "Stop when T > factor × max(target or initial T, 10 K); 0 = off")->capture_default_str();
+  app.add_option("--max-uncertainty", o.md.max_uncertainty,
+                 "Stop when an atom's energy standard deviation exceeds this (eV); models with uncertainty only")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--uncertainty-every", o.md.uncertainty_every, "Check the uncertainty every N steps")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--collect", o.collect,
+                 "Active learning: keep running past --max-uncertainty and write those frames to this file");
   app.add_option("--stop-file", o.stop_file, "Where a safe stop writes the last good and offending frames")
       ->capture_default_str();
   app.add_option("--format", o.format, "Input format if not detectable: extxyz, cif, pdb, mmcif");

@@ -274,6 +274,9 @@ Simulation::Simulation(const Model& model, Structure start, const Options& optio
   nl_.build(s_, nlo);
   request_.forces = true;
   request_.virial = true;
+  if (o_.max_uncertainty >= 0.0 && !model_.supports_uncertainty())
+    throw InputError("model '" + model_.name() + "' has no uncertainty, so max_uncertainty cannot be checked", "",
+                     0, "max_uncertainty");
   compute(false);
   reference_temperature_ = std::max(o_.ensemble == Ensemble::NVE ? temperature() : o_.temperature, 10.0);
   bath_ = 0.0;  // the conserved quantity starts at the total energy
@@ -357,6 +360,8 @@ Thermo Simulation::thermo() const {
 void Simulation::compute(bool force_rebuild) {
   if (force_rebuild) nl_.build(s_, nl_.options());
   request_.virial = o_.barostat != Barostat::None || o_.virial_every <= 1 || (step_ % o_.virial_every) == 0;
+  request_.uncertainty =
+      o_.max_uncertainty >= 0.0 && (o_.uncertainty_every <= 1 || (step_ % o_.uncertainty_every) == 0);
   const auto t0 = std::chrono::steady_clock::now();
   std::swap(r_, good_r_);  // the previous result becomes the last good one (no copy)
   r_ = evaluate(model_, s_, nl_, request_);
@@ -585,6 +590,19 @@ std::optional<Stop> Simulation::check() {
           return Stop{step_, text, {i, j}};
         }
       }
+  uncertain_.reset();
+  if (r_.has_uncertainty && r_.atom_energy_variance.size() > 0) {
+    Eigen::Index worst = 0;
+    max_std_ = std::sqrt(r_.atom_energy_variance.maxCoeff(&worst));
+    if (max_std_ > o_.max_uncertainty) {
+      char text[200];
+      std::snprintf(text, sizeof text, "energy uncertainty of atom %s is %.4g eV (maximum %.4g eV)",
+                    atom_name(s_, static_cast<std::size_t>(worst)).c_str(), max_std_, o_.max_uncertainty);
+      Stop event{step_, text, {static_cast<std::size_t>(worst)}};
+      if (!o_.collect) return event;
+      uncertain_ = std::move(event);
+    }
+  }
   if (o_.max_temperature_factor > 0.0) {
     const double t = temperature();
     if (!(t <= o_.max_temperature_factor * reference_temperature_)) {
@@ -649,6 +667,10 @@ Structure Simulation::make_frame(const Structure& s, const Matrix3N& v, const Ev
   shown.energy = r.energy;
   shown.forces = r.forces;
   shown.virial = r.virial;
+  shown.has_uncertainty = r.has_uncertainty;  // MLP_energy_std, MLP_energies_std on steps that computed them
+  shown.energy_variance = r.energy_variance;
+  shown.atom_energy_variance = r.atom_energy_variance;
+  shown.forces_variance = r.forces_variance;
   attach_predictions(f, shown, PredictionKeys{}, LabelKeys{});
   if (!request_.virial) f.info.erase("MLP_stress");  // no virial on this step: no stress rather than a wrong one
   return f;

@@ -68,6 +68,12 @@ struct Options {
   double min_distance = -1.0;     ///< Å; < 0: per pair min_distance_factor·(covalent radius i + j)
   double min_distance_factor = 0.5;
   double max_temperature_factor = 10.0;  ///< stop when T > factor·max(target or initial T, 10 K); <= 0: off
+  double max_uncertainty = -1.0;         ///< eV: per-atom energy standard deviation above which the run stops
+                                         ///< (or, with collect, the step is reported); < 0: off. Needs a model
+                                         ///< with an uncertainty (Model::supports_uncertainty)
+  std::size_t uncertainty_every = 1;     ///< steps: compute the uncertainty on multiples of this
+  bool collect = false;                  ///< active-learning mode: keep running past the uncertainty threshold and
+                                         ///< report each such step through Simulation::uncertain()
   std::size_t checkpoint_every = 1000;   ///< steps: checkpoints may be written at multiples of this; the list is
                                          ///< rebuilt there in every run (0: never), see Checkpoints
   std::size_t virial_every = 1;          ///< compute the virial (pressure, MLP_stress) on steps that are multiples
@@ -177,6 +183,11 @@ class Simulation {
   Mat3 pressure_tensor() const;
   /// Threshold of the minimum-distance stop for atoms i, j (Å).
   double min_distance(std::size_t i, std::size_t j) const;
+  /// In collect mode: set when the last step exceeded max_uncertainty (reason names the atom and its standard
+  /// deviation), cleared at the next step; never set otherwise.
+  const std::optional<Stop>& uncertain() const { return uncertain_; }
+  /// Largest per-atom energy standard deviation (eV) of the last step that computed one, and its atom; -1 if none.
+  double max_atom_uncertainty() const { return max_std_; }
 
  private:
   void compute(bool force_rebuild);
@@ -216,6 +227,8 @@ class Simulation {
   double reference_temperature_ = 0.0;
   std::vector<double> radii_;
   double max_threshold_ = 0.0;
+  std::optional<Stop> uncertain_;
+  double max_std_ = -1.0;
   // Last good state.
   Structure good_s_;
   Matrix3N good_v_;

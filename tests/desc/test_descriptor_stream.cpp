@@ -284,19 +284,31 @@ TEST_CASE("descriptor stream: unknown records and inconsistent frames", "[descri
   }
   SECTION("rows that do not match the structure") {
     std::mt19937_64 rng(1);
-    const Structure s = labelled_structure(rng, 2, {14, 8}, false);
-    ByteWriter w;
-    w.put_u64(0);
-    w.put_string(to_extxyz(s));
-    w.put_u64(2);
-    const std::uint64_t offsets[] = {0, 2, 1};  // decreasing
-    w.put_u64s(offsets, 3);
-    const double data[] = {1.0};
-    w.put_f64s(data, 1);
-    w.put_u8(1);
-    const InputError e = read_error(container("DESC", 1, header, {{kDescFrameRecord, w.bytes()}}));
-    CHECK_THAT(e.message(), Catch::Contains("frame 0 (record 1 at byte"));
-    CHECK(e.source() == "x.desc");
+    const Acsf acsf = small_acsf();
+    std::ostringstream plain;
+    DescriptorStreamWriter(plain, acsf, false, "").finish();
+    const std::string plain_header = parts_of(plain.str()).first;
+    Structure s = labelled_structure(rng, 2, {14, 8}, false);
+    s.numbers = {14, 8};  // Si has 2 values, O 1
+    auto frame = [&](const std::vector<std::uint64_t>& offsets, std::size_t values, std::uint8_t flag) {
+      ByteWriter w;
+      w.put_u64(0);
+      w.put_string(to_extxyz(s));
+      w.put_u64(s.size());
+      w.put_u64s(offsets.data(), offsets.size());
+      const std::vector<double> data(values, 0.5);
+      w.put_f64s(data.data(), data.size());
+      w.put_u8(flag);
+      return container("DESC", 1, plain_header, {{kDescFrameRecord, w.bytes()}});
+    };
+    CHECK(read_all(frame({0, 2, 3}, 3, 0)) == 1);  // Si: 2 values, O: 1 value
+    const InputError decreasing = read_error(frame({0, 2, 1}, 1, 0));
+    CHECK_THAT(decreasing.message(), Catch::Contains("frame 0 (record 1 at byte"));
+    CHECK_THAT(decreasing.message(), Catch::Contains("row offsets decrease at atom 1"));
+    CHECK(decreasing.source() == "x.desc");
+    CHECK_THAT(read_error(frame({0, 1, 3}, 3, 0)).message(), Catch::Contains("atom 0 has a row of 1 values"));
+    CHECK_THAT(read_error(frame({0, 2, 3}, 3, 1)).message(), Catch::Contains("contradicts the header"));
+    CHECK_THAT(read_error(frame({0, 2}, 2, 0)).message(), Catch::Contains("payload too short"));
   }
   SECTION("a header whose hash does not match its parameters") {
     std::string edited = header;

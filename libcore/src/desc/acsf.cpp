@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <tuple>
 
+#include "acsf_plan.hpp"
 #include "mlp/core/elements.hpp"
 #include "mlp/util/error.hpp"
 
@@ -33,225 +35,6 @@ int element_from_string(const std::string& s, const std::string& where) {
   const int z = atomic_number(s);
   if (z == 0) throw InputError("unknown element '" + s + "'", "", 0, where);
   return z;
-}
-
-// x^n for a small non-negative integer n.
-inline double ipow(double x, int n) {
-  double r = 1.0;
-  while (n > 0) {
-    if (n & 1) r *= x;
-    x *= x;
-    n >>= 1;
-  }
-  return r;
-}
-
-// Neighbours of one centre within the largest cutoff.
-struct Local {
-  std::vector<Vec3> d;
-  std::vector<double> r;
-  std::vector<int> z;
-  std::vector<int> atom;
-  void clear() {
-    d.clear();
-    r.clear();
-    z.clear();
-    atom.clear();
-  }
-};
-
-// Group member neighbours (angular): local index, cutoff value and derivative.
-struct Member {
-  std::size_t m;
-  double fc, dfc;
-};
-
-struct Scratch {
-  Local local;
-  std::vector<Member> members;
-  std::vector<double> gauss;   // per member neighbour and distinct (η, r_s): exp(−η (r − r_s)²)
-  std::vector<double> dgauss;  // and its log-derivative −2η (r − r_s)
-  std::vector<double> tjk, dtjk;  // the same for r_jk of the current pair
-  std::vector<double> q;
-  std::vector<double> grad;  // dense dq_k/dd_m: [(k*M + m)*3 + a]
-  std::vector<Vec3> v;       // weighted: Σ_k w_k dq_k/dd_m
-};
-
-// Gradient sinks: receive dq_k/dd_m.
-struct DenseSink {
-  static constexpr bool weighted = false;
-  double* g;
-  std::size_t M;
-  void add(std::size_t k, std::size_t m, const Vec3& x) {
-    double* p = g + (k * M + m) * 3;
-    p[0] += x[0];
-    p[1] += x[1];
-    p[2] += x[2];
-  }
-};
-struct WeightedSink {
-  static constexpr bool weighted = true;
-  const double* w;
-  Vec3* v;
-  void add(std::size_t k, std::size_t m, const Vec3& x) { v[m] += w[k] * x; }
-};
-struct NoSink {
-  static constexpr bool weighted = false;
-  void add(std::size_t, std::size_t, const Vec3&) {}
-};
-
-template <bool Grad, class Sink>
-void atom_kernel(const std::vector<AcsfGroup>& groups, const std::vector<SymmetryFunction>& fs, Scratch& sc,
-                 Sink& sink) {
-  const Local& L = sc.local;
-  double* q = sc.q.data();
-  const std::size_t M = L.r.size();
-  for (const AcsfGroup& g : groups) {
-    const double rc = g.cutoff.rc;
-    if (g.kind == SymmetryFunctionKind::radial) {
-      for (std::size_t m = 0; m < M; ++m) {
-        if (L.z[m] != g.neighbor1 || L.r[m] >= rc) continue;
-        double fc, dfc;
-        g.cutoff.evaluate(L.r[m], fc, dfc);
-        const double r = L.r[m];
-        const Vec3 u = L.d[m] / r;
-        for (std::size_t k : g.rows) {
-          const SymmetryFunction& f = fs[k];
-          const double dr = r - f.rshift;
-          const double e = std::exp(-f.eta * dr * dr);
-          q[k] += e * fc;
-          if (Grad) sink.add(k, m, (e * (dfc - 2.0 * f.eta * dr * fc)) * u);
-        }
-      }
-      continue;
-    }
-    const bool narrow = g.kind == SymmetryFunctionKind::angular_narrow;
-    const std::size_t U = g.radial_terms.size();
-    auto& mem = sc.members;
-    mem.clear();
-    const bool same = g.neighbor1 == g.neighbor2;
-    // Members of element neighbor1 first, then (if different) those of neighbor2: mixed pairs are then
-    // (a < split) × (b >= split), like pairs all a < b.
-    std::size_t split = 0;
-    for (int pass = 0; pass < (same ? 1 : 2); ++pass) {
-      const int want = pass == 0 ? g.neighbor1 : g.neighbor2;
-      for (std::size_t m = 0; m < M; ++m) {
-        if (L.z[m] != want || L.r[m] >= rc) continue;
-        Member x{m, 0.0, 0.0};
-        g.cutoff.evaluate(L.r[m], x.fc, x.dfc);
-        mem.push_back(x);
-      }
-      if (pass == 0) split = mem.size();
-    }
-    sc.gauss.resize(mem.size() * U);
-    sc.dgauss.resize(mem.size() * U);
-    for (std::size_t a = 0; a < mem.size(); ++a)
-      for (std::size_t u = 0; u < U; ++u) {
-        const double eta = g.radial_terms[u].first, dr = L.r[mem[a].m] - g.radial_terms[u].second;
-        sc.gauss[a * U + u] = std::exp(-eta * dr * dr);
-        sc.dgauss[a * U + u] = -2.0 * eta * dr;
-      }
-    sc.tjk.assign(U, 1.0);
-    sc.dtjk.assign(U, 0.0);
-    const std::size_t F = g.rows.size();
-    const std::size_t a_end = same ? mem.size() : split;
-    for (std::size_t a = 0; a < a_end; ++a) {
-      const std::size_t ma = mem[a].m;
-      const Vec3& dj = L.d[ma];
-      const double rij = L.r[ma];
-      const double* ga = sc.gauss.data() + a * U;
-      const double* dga = sc.dgauss.data() + a * U;
-      for (std::size_t b = same ? a + 1 : split; b < mem.size(); ++b) {
-        const std::size_t mb = mem[b].m;
-        const Vec3& dk = L.d[mb];
-        const double rik = L.r[mb];
-        double rjk = 0.0, fjk = 1.0, dfjk = 0.0;
-        Vec3 djk = Vec3::Zero();
-        if (narrow) {
-          djk = dk - dj;
-          rjk = djk.norm();
-          if (rjk >= rc) continue;
-          g.cutoff.evaluate(rjk, fjk, dfjk);
-          for (std::size_t u = 0; u < U; ++u) {
-            const double eta = g.radial_terms[u].first, dr = rjk - g.radial_terms[u].second;
-            sc.tjk[u] = std::exp(-eta * dr * dr);
-            sc.dtjk[u] = -2.0 * eta * dr;
-          }
-        }
-        const double* gb = sc.gauss.data() + b * U;
-        const double* dgb = sc.dgauss.data() + b * U;
-        const double inv = 1.0 / (rij * rik);
-        const double cosv = dj.dot(dk) * inv;
-        const double fj = mem[a].fc, fk = mem[b].fc;
-        const double fprod = fj * fk * fjk;
-        Vec3 dcos_dj, dcos_dk;
-        if (Grad) {
-          dcos_dj = dk * inv - (cosv / (rij * rij)) * dj;
-          dcos_dk = dj * inv - (cosv / (rik * rik)) * dk;
-        }
-        double s_cos = 0.0, s_ij = 0.0, s_ik = 0.0, s_jk = 0.0;
-        for (std::size_t r = 0; r < F; ++r) {
-          const std::size_t k = g.rows[r];
-          const SymmetryFunction& f = fs[k];
-          const double lc = 1.0 + f.lambda * cosv;
-          if (lc <= 0.0) continue;
-          const int zi = g.integer_zeta[r];
-          const double p = zi >= 1 ? ipow(lc, zi - 1) : std::pow(lc, f.zeta - 1.0);
-          const std::size_t u = g.term[r];
-          const double rad = ga[u] * gb[u] * sc.tjk[u];
-          const double base = g.prefactor[r] * p * lc * rad;  // everything but the cutoff functions
-          const double term = base * fprod;
-          q[k] += term;
-          if constexpr (Grad && Sink::weighted) {  // only Σ_k w_k dq_k/dd is needed: sum the scalar derivatives first
-            const double w = sink.w[k];
-            s_cos += w * g.prefactor[r] * f.zeta * p * f.lambda * rad * fprod;
-            s_ij += w * (term * dga[u] + base * mem[a].dfc * fk * fjk);
-            s_ik += w * (term * dgb[u] + base * fj * mem[b].dfc * fjk);
-            if (narrow) s_jk += w * (term * sc.dtjk[u] + base * fj * fk * dfjk);
-          } else if constexpr (Grad) {
-            const double dT_dcos = g.prefactor[r] * f.zeta * p * f.lambda * rad * fprod;
-            const double dT_drij = term * dga[u] + base * mem[a].dfc * fk * fjk;
-            const double dT_drik = term * dgb[u] + base * fj * mem[b].dfc * fjk;
-            Vec3 gj = dT_dcos * dcos_dj + (dT_drij / rij) * dj;
-            Vec3 gk = dT_dcos * dcos_dk + (dT_drik / rik) * dk;
-            if (narrow) {
-              const double dT_drjk = term * sc.dtjk[u] + base * fj * fk * dfjk;
-              const Vec3 t = (dT_drjk / rjk) * djk;
-              gj -= t;
-              gk += t;
-            }
-            sink.add(k, ma, gj);
-            sink.add(k, mb, gk);
-          }
-        }
-        if constexpr (Grad && Sink::weighted) {
-          Vec3 gj = s_cos * dcos_dj + (s_ij / rij) * dj;
-          Vec3 gk = s_cos * dcos_dk + (s_ik / rik) * dk;
-          if (narrow) {
-            const Vec3 t = (s_jk / rjk) * djk;
-            gj -= t;
-            gk += t;
-          }
-          sink.v[ma] += gj;
-          sink.v[mb] += gk;
-        }
-      }
-    }
-  }
-}
-
-void gather(const NeighborList& nl, const Structure& s, std::size_t i, double cutoff, Local& L) {
-  L.clear();
-  for (std::size_t p = nl.begin(i); p < nl.end(i); ++p) {
-    const double r = nl.distance(p);
-    if (r >= cutoff) continue;
-    if (!(r > 0.0)) throw ComputeError("atoms " + std::to_string(i) + " and " + std::to_string(nl.neighbor(p)) +
-                                       " are on top of each other");
-    L.d.push_back(nl.vector(p));
-    L.r.push_back(r);
-    L.atom.push_back(nl.neighbor(p));
-    L.z.push_back(s.numbers[static_cast<std::size_t>(nl.neighbor(p))]);
-  }
 }
 
 void validate(const SymmetryFunction& f) {
@@ -363,43 +146,12 @@ void CutoffFunction::evaluate(double r, double& f, double& df) const {
 
 Acsf::Acsf(std::vector<SymmetryFunction> functions) : all_(std::move(functions)) {
   per_element_.assign(kMaxAtomicNumber + 1, {});
-  groups_.assign(kMaxAtomicNumber + 1, {});
   for (const SymmetryFunction& f : all_) {
     validate(f);
     per_element_[static_cast<std::size_t>(f.center)].push_back(f);
     cutoff_ = std::max(cutoff_, f.rcut);
   }
-  for (std::size_t z = 0; z < per_element_.size(); ++z) {
-    const auto& fs = per_element_[z];
-    std::map<std::tuple<int, int, int, double, int, double>, std::size_t> index;
-    for (std::size_t k = 0; k < fs.size(); ++k) {
-      const SymmetryFunction& f = fs[k];
-      const bool radial = f.kind == SymmetryFunctionKind::radial;
-      const int n1 = radial ? f.neighbor1 : std::min(f.neighbor1, f.neighbor2);
-      const int n2 = radial ? -1 : std::max(f.neighbor1, f.neighbor2);
-      const bool alpha_used = f.cutoff != CutoffType::tanh && f.cutoff != CutoffType::tanhu;
-      const double alpha = alpha_used ? f.cutoff_alpha : 0.0;
-      const auto key = std::make_tuple(static_cast<int>(f.kind), n1, n2, f.rcut, static_cast<int>(f.cutoff), alpha);
-      auto it = index.find(key);
-      if (it == index.end()) {
-        AcsfGroup g;
-        g.kind = f.kind;
-        g.neighbor1 = n1;
-        g.neighbor2 = n2;
-        g.cutoff = CutoffFunction{f.cutoff, f.rcut, alpha};
-        groups_[z].push_back(g);
-        it = index.emplace(key, groups_[z].size() - 1).first;
-      }
-      AcsfGroup& g = groups_[z][it->second];
-      g.rows.push_back(k);
-      g.prefactor.push_back(std::exp2(1.0 - f.zeta));
-      g.integer_zeta.push_back(f.zeta == std::floor(f.zeta) && f.zeta < 64 ? static_cast<int>(f.zeta) : -1);
-      const auto er = std::make_pair(f.eta, f.rshift);
-      auto u = std::find(g.radial_terms.begin(), g.radial_terms.end(), er);
-      if (u == g.radial_terms.end()) u = g.radial_terms.insert(g.radial_terms.end(), er);
-      g.term.push_back(static_cast<std::size_t>(u - g.radial_terms.begin()));
-    }
-  }
+  plan_ = std::make_shared<const detail::AcsfPlan>(detail::make_plan(per_element_));
 }
 
 const std::vector<SymmetryFunction>& Acsf::functions(int Z) const {
@@ -438,84 +190,151 @@ void Acsf::check_list(const Structure& s, const NeighborList& nl) const {
                      " is smaller than the descriptor cutoff " + std::to_string(cutoff_));
 }
 
+
 namespace {
+
 std::vector<std::size_t> row_offsets(const Acsf& acsf, const Structure& s) {
   std::vector<std::size_t> off(s.size() + 1, 0);
   for (std::size_t i = 0; i < s.size(); ++i) off[i + 1] = off[i] + acsf.size(s.numbers[i]);
   return off;
 }
+
+// Coincident atoms make the descriptor undefined. Checked serially before the parallel loops so that the error
+// names the first such pair in list order, whatever the number of threads.
+void check_coincident(const Acsf& acsf, const Structure& s, const NeighborList& nl) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (acsf.size(s.numbers[i]) == 0) continue;
+    for (std::size_t p = nl.begin(i); p < nl.end(i); ++p) {
+      const double r = nl.distance(p);
+      if (r >= acsf.cutoff()) continue;
+      if (!(r > 0.0))
+        throw ComputeError("atoms " + std::to_string(i) + " and " + std::to_string(nl.neighbor(p)) +
+                           " are on top of each other");
+    }
+  }
+}
+
+// body(workspace, i) for every atom, OpenMP-parallel, one Workspace per thread. Atoms differ in cost (element,
+// local density), hence dynamic scheduling; every atom's result is computed by the same code whatever the thread,
+// so the schedule never changes a bit. An exception is rethrown after the loop.
+template <class Body>
+void for_each_atom(std::size_t n, Body&& body) {
+  std::exception_ptr error;
+#pragma omp parallel
+  {
+    detail::Workspace ws;
+#pragma omp for schedule(dynamic, 4)
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
+      try {
+        body(ws, static_cast<std::size_t>(i));
+      } catch (...) {
+#pragma omp critical(mlp_acsf_error)
+        if (!error) error = std::current_exception();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
 }  // namespace
+
+const detail::ElementPlan* Acsf::element_plan(int z) const {
+  if (!plan_ || z < 0 || static_cast<std::size_t>(z) >= plan_->elements.size()) return nullptr;
+  const detail::ElementPlan& ep = plan_->elements[static_cast<std::size_t>(z)];
+  return ep.size == 0 ? nullptr : &ep;
+}
 
 AcsfValues Acsf::compute(const Structure& s, const NeighborList& nl) const {
   check_list(s, nl);
+  check_coincident(*this, s, nl);
   AcsfValues out;
   out.offsets = row_offsets(*this, s);
   out.data.assign(out.offsets.back(), 0.0);
-  Scratch sc;
-  NoSink sink;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const int z = s.numbers[i];
-    const std::size_t n = size(z);
-    if (n == 0) continue;
-    gather(nl, s, i, cutoff_, sc.local);
-    sc.q.assign(n, 0.0);
-    atom_kernel<false>(groups_[static_cast<std::size_t>(z)], per_element_[static_cast<std::size_t>(z)], sc, sink);
-    std::copy(sc.q.begin(), sc.q.end(), out.row(i));
-  }
+  for_each_atom(s.size(), [&](detail::Workspace& ws, std::size_t i) {
+    const detail::ElementPlan* ep = element_plan(s.numbers[i]);
+    if (!ep) return;
+    detail::gather_neighbours(*ep, s, nl, i, ws.nb);
+    detail::centre_values(*ep, ws, out.row(i));
+  });
   return out;
 }
 
 AcsfValues Acsf::compute(const Structure& s, const NeighborList& nl, AcsfGradients& gr) const {
   check_list(s, nl);
+  check_coincident(*this, s, nl);
+  const std::size_t N = s.size();
   AcsfValues out;
   out.offsets = row_offsets(*this, s);
   out.data.assign(out.offsets.back(), 0.0);
-  gr = AcsfGradients{};
-  gr.entry_offsets.assign(1, 0);
-  gr.strain.assign(out.offsets.back() * 9, 0.0);
-  Scratch sc;
-  std::vector<long> slot(s.size(), -1);  // atom -> entry index of the current centre
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const int z = s.numbers[i];
-    const std::size_t n = size(z);
-    const std::size_t first = gr.atom.size();
-    auto new_entry = [&](int atom) {
-      slot[static_cast<std::size_t>(atom)] = static_cast<long>(gr.atom.size());
-      gr.atom.push_back(atom);
-      gr.data_offsets.push_back(gr.position.size());
-      gr.position.resize(gr.position.size() + n * 3, 0.0);
-    };
-    if (n == 0) {
-      gr.entry_offsets.push_back(gr.atom.size());
-      continue;
+  // Entries of centre i: i itself, then every other atom within the cutoff in list order of first appearance
+  // (periodic images folded). Counted first, so that every centre writes its own slice of the output in parallel.
+  std::vector<std::size_t> entries(N, 0);
+  for_each_atom(N, [&](detail::Workspace& ws, std::size_t i) {
+    if (out.row_size(i) == 0) return;
+    ws.slot.resize(N, -1);
+    std::size_t n = 1;
+    ws.slot[i] = 0;
+    for (std::size_t p = nl.begin(i); p < nl.end(i); ++p) {
+      if (!(nl.distance(p) < cutoff_)) continue;
+      const auto j = static_cast<std::size_t>(nl.neighbor(p));
+      if (ws.slot[j] < 0) {
+        ws.slot[j] = 0;
+        ++n;
+      }
     }
-    new_entry(static_cast<int>(i));
-    gather(nl, s, i, cutoff_, sc.local);
-    const std::size_t M = sc.local.r.size();
-    sc.q.assign(n, 0.0);
-    sc.grad.assign(n * M * 3, 0.0);
-    DenseSink sink{sc.grad.data(), M};
-    atom_kernel<true>(groups_[static_cast<std::size_t>(z)], per_element_[static_cast<std::size_t>(z)], sc, sink);
-    std::copy(sc.q.begin(), sc.q.end(), out.row(i));
-    for (std::size_t m = 0; m < M; ++m)
-      if (slot[static_cast<std::size_t>(sc.local.atom[m])] < static_cast<long>(first)) new_entry(sc.local.atom[m]);
-    double* self = gr.position.data() + gr.data_offsets[first];
+    entries[i] = n;
+    ws.slot[i] = -1;
+    for (std::size_t p = nl.begin(i); p < nl.end(i); ++p) ws.slot[static_cast<std::size_t>(nl.neighbor(p))] = -1;
+  });
+  gr = AcsfGradients{};
+  gr.entry_offsets.assign(N + 1, 0);
+  std::vector<std::size_t> position_base(N + 1, 0);
+  for (std::size_t i = 0; i < N; ++i) {
+    gr.entry_offsets[i + 1] = gr.entry_offsets[i] + entries[i];
+    position_base[i + 1] = position_base[i] + entries[i] * 3 * out.row_size(i);
+  }
+  gr.atom.resize(gr.entry_offsets[N]);
+  gr.data_offsets.resize(gr.entry_offsets[N]);
+  gr.position.assign(position_base[N], 0.0);
+  gr.strain.assign(out.offsets.back() * 9, 0.0);
+  for_each_atom(N, [&](detail::Workspace& ws, std::size_t i) {
+    const detail::ElementPlan* ep = element_plan(s.numbers[i]);
+    if (!ep) return;
+    const std::size_t n = out.row_size(i);
+    ws.slot.resize(N, -1);
+    const std::size_t e0 = gr.entry_offsets[i];
+    std::size_t next = e0;
+    auto add_entry = [&](std::size_t atom) {
+      ws.slot[atom] = static_cast<long>(next);
+      gr.atom[next] = static_cast<int>(atom);
+      gr.data_offsets[next] = position_base[i] + (next - e0) * 3 * n;
+      ++next;
+    };
+    add_entry(i);
+    for (std::size_t p = nl.begin(i); p < nl.end(i); ++p)
+      if (nl.distance(p) < cutoff_ && ws.slot[static_cast<std::size_t>(nl.neighbor(p))] < 0)
+        add_entry(static_cast<std::size_t>(nl.neighbor(p)));
+    detail::gather_neighbours(*ep, s, nl, i, ws.nb);
+    const detail::NeighbourBlock& nb = ws.nb;
+    const std::size_t M = nb.count;
+    ws.buffer.resize(n * M * 3);
+    detail::centre_dense(*ep, ws, out.row(i), ws.buffer.data());
+    double* self = gr.position.data() + gr.data_offsets[e0];
     double* strain = gr.strain.data() + out.offsets[i] * 9;
     for (std::size_t m = 0; m < M; ++m) {
-      double* block = gr.position.data() + gr.data_offsets[static_cast<std::size_t>(slot[static_cast<std::size_t>(sc.local.atom[m])])];
-      const Vec3& d = sc.local.d[m];
+      double* block = gr.position.data() + gr.data_offsets[static_cast<std::size_t>(ws.slot[static_cast<std::size_t>(nb.atom[m])])];
+      const double d[3] = {nb.x[m], nb.y[m], nb.z[m]};
       for (std::size_t k = 0; k < n; ++k) {
-        const double* g = sc.grad.data() + (k * M + m) * 3;
-        for (int a = 0; a < 3; ++a) {
+        const double* g = ws.buffer.data() + (k * M + m) * 3;
+        for (std::size_t a = 0; a < 3; ++a) {
           block[3 * k + a] += g[a];
           self[3 * k + a] -= g[a];
-          for (int b = 0; b < 3; ++b) strain[9 * k + 3 * a + b] += g[a] * d[b];
+          for (std::size_t b = 0; b < 3; ++b) strain[9 * k + 3 * a + b] += g[a] * d[b];
         }
       }
     }
-    gr.entry_offsets.push_back(gr.atom.size());
-    for (std::size_t e = first; e < gr.atom.size(); ++e) slot[static_cast<std::size_t>(gr.atom[e])] = -1;
-  }
+    for (std::size_t e = e0; e < next; ++e) ws.slot[static_cast<std::size_t>(gr.atom[e])] = -1;
+  });
   return out;
 }
 
@@ -524,26 +343,40 @@ void Acsf::accumulate(const Structure& s, const NeighborList& nl, const AcsfValu
   check_list(s, nl);
   if (dE_dq.offsets != row_offsets(*this, s)) throw InputError("dE/dq does not have the layout of the descriptor rows");
   if (static_cast<std::size_t>(forces.rows()) != s.size()) throw InputError("forces must have one row per atom");
-  Scratch sc;
+  check_coincident(*this, s, nl);
+  // Σ_k w_k dq_ik/dd_p for every list pair p of every centre, computed in parallel; the forces and the virial are
+  // then summed serially in list order, so that no floating-point sum depends on the threads.
+  std::vector<double> v(3 * nl.pairs());
+  for_each_atom(s.size(), [&](detail::Workspace& ws, std::size_t i) {
+    const detail::ElementPlan* ep = element_plan(s.numbers[i]);
+    if (!ep) return;
+    std::fill(v.begin() + static_cast<std::ptrdiff_t>(3 * nl.begin(i)), v.begin() + static_cast<std::ptrdiff_t>(3 * nl.end(i)), 0.0);
+    detail::gather_neighbours(*ep, s, nl, i, ws.nb);
+    const detail::NeighbourBlock& nb = ws.nb;
+    ws.buffer.resize(3 * nb.count);
+    detail::centre_weighted(*ep, ws, dE_dq.row(i), ws.buffer.data());
+    for (std::size_t m = 0; m < nb.count; ++m)
+      for (std::size_t a = 0; a < 3; ++a) v[3 * nb.pair[m] + a] = ws.buffer[3 * m + a];
+  });
+  double w[9] = {};
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const int z = s.numbers[i];
-    const std::size_t n = size(z);
-    if (n == 0) continue;
-    gather(nl, s, i, cutoff_, sc.local);
-    const std::size_t M = sc.local.r.size();
-    sc.q.assign(n, 0.0);
-    sc.v.assign(M, Vec3::Zero());
-    WeightedSink sink{dE_dq.row(i), sc.v.data()};
-    atom_kernel<true>(groups_[static_cast<std::size_t>(z)], per_element_[static_cast<std::size_t>(z)], sc, sink);
-    for (std::size_t m = 0; m < M; ++m) {
-      const Vec3& v = sc.v[m];
-      forces.row(sc.local.atom[m]) -= v.transpose();
-      forces.row(static_cast<Eigen::Index>(i)) += v.transpose();
-      virial -= v * sc.local.d[m].transpose();
+    if (!element_plan(s.numbers[i])) continue;
+    double fi[3] = {0.0, 0.0, 0.0};
+    for (std::size_t p = nl.begin(i); p < nl.end(i); ++p) {
+      const double* vp = v.data() + 3 * p;
+      const Vec3& d = nl.vector(p);
+      const auto j = static_cast<Eigen::Index>(nl.neighbor(p));
+      for (int a = 0; a < 3; ++a) {
+        forces(j, a) -= vp[a];
+        fi[a] += vp[a];
+        for (int b = 0; b < 3; ++b) w[3 * a + b] -= vp[a] * d[b];
+      }
     }
+    for (int a = 0; a < 3; ++a) forces(static_cast<Eigen::Index>(i), a) += fi[a];
   }
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) virial(a, b) += w[3 * a + b];
 }
-
 // ---------------------------------------------------------------------------------------------------------------
 // Parameters
 

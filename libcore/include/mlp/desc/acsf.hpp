@@ -28,8 +28,12 @@
 //
 // Layout: every centre element Z has its own ordered list of functions (n2p2 style); atom i of element Z gets a
 // row of size(Z) values. Rows of all atoms are stored consecutively (AcsfValues::offsets).
+//
+// Threads: compute() and accumulate() run OpenMP-parallel over centre atoms (omp_get_max_threads() threads; one
+// inside an enclosing parallel region) and give bitwise-identical results for any number of threads.
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -92,19 +96,10 @@ struct AcsfPresetOptions {
 using AcsfValues = DescriptorValues;
 using AcsfGradients = DescriptorGradients;
 
-/// Functions of one centre element sharing kind, neighbour elements and cutoff: evaluated in one neighbour loop.
-struct AcsfGroup {
-  SymmetryFunctionKind kind = SymmetryFunctionKind::radial;
-  int neighbor1 = 0, neighbor2 = 0;
-  CutoffFunction cutoff;
-  std::vector<std::size_t> rows;  ///< row indices (within the centre element's row) of the members
-  // Precomputed per member (same order as rows): 2^(1−ζ), ζ as an integer (−1 if not integral), and the index of
-  // the member's (η, r_s) in `radial_terms` (distinct pairs, so the Gaussians are computed once per pair).
-  std::vector<double> prefactor;
-  std::vector<int> integer_zeta;
-  std::vector<std::size_t> term;
-  std::vector<std::pair<double, double>> radial_terms;  ///< distinct (η, r_s)
-};
+namespace detail {
+struct AcsfPlan;  // evaluation plan (libcore/src/desc/acsf_plan.hpp)
+struct ElementPlan;
+}
 
 /// A set of symmetry functions, grouped per centre element.
 class Acsf : public Descriptor {
@@ -154,10 +149,10 @@ class Acsf : public Descriptor {
  private:
   std::vector<SymmetryFunction> all_;
   std::vector<std::vector<SymmetryFunction>> per_element_;  // index Z
-  std::vector<std::vector<std::size_t>> per_element_index_;  // row index within the element
-  std::vector<std::vector<AcsfGroup>> groups_;                   // index Z
+  std::shared_ptr<const detail::AcsfPlan> plan_;           // immutable, shared by copies
   double cutoff_ = 0.0;
   void check_list(const Structure& s, const NeighborList& nl) const;
+  const detail::ElementPlan* element_plan(int z) const;  // null if z has no functions
 };
 
 }  // namespace mlp

@@ -1,0 +1,499 @@
+// The ACSF kernels, included by acsf_kernels.cpp once per instruction set inside its own namespace (generic
+// x86-64/SSE2, AVX2, AVX-512), so that the same source is vectorised for each. No include guard on purpose.
+// Floating-point contraction (FMA) stays off in every variant: all variants give the same bits.
+//
+// The angular triplet loop is organised for the vectoriser: for one
+// neighbour a, the partners b that pass the j–k cutoff are compacted, their data copied into contiguous arrays,
+// and every quantity (r_jk, cutoff, Gaussians, angular powers, derivatives) is computed by short loops over those
+// arrays. Gaussians factorise, exp(−η[(r_ij−r_s)² + (r_ik−r_s)² + (r_jk−r_s)²]) = g_a g_b g_jk, so only the j–k
+// factor is evaluated per triplet, once per distinct (η, r_s); the angular factor (1 + λ cos)^ζ once per distinct
+// (λ, ζ), integer ζ by repeated squaring.
+//
+// accumulate() needs only Σ_k w_k dq_k/dr: the weights are folded into per-triplet sums over the functions first,
+// so its chain rule runs once per triplet, not once per function. Every sum over triplets uses fixed partial sums
+// (acsf_simd.hpp) or per-triplet arrays, so the results do not depend on the thread that computes a centre.
+#include "acsf_simd.hpp"
+
+// f_c and df_c/dr of n values; vectorised for the types without trigonometric functions.
+void cutoff_array(const CutoffFunction& c, const double* r, std::size_t n, double* f, double* df) {
+  const double rc = c.rc;
+  switch (c.type) {
+    case CutoffType::tanhu:
+    case CutoffType::tanh: {
+      double scale = 1.0;
+      if (c.type == CutoffType::tanh) {
+        const double t1 = std::tanh(1.0);
+        scale = 1.0 / (t1 * t1 * t1);
+      }
+      // y = 1 − min(r, rc)/rc: y = 0 beyond rc gives f = df = 0. A separate clamp loop: GCC 12 vectorises a
+      // select of loaded values for every instruction set, not always one mixed into the arithmetic below.
+#pragma omp simd
+      for (std::size_t t = 0; t < n; ++t) f[t] = r[t] < rc ? r[t] : rc;
+#pragma omp simd
+      for (std::size_t t = 0; t < n; ++t) {
+        const double em = expm1_core(-2.0 * (1.0 - f[t] / rc));  // tanh(y) = −expm1(−2y)/(2 + expm1(−2y))
+        const double th = -em / (2.0 + em);
+        const double t2 = th * th;
+        f[t] = scale * th * t2;
+        df[t] = scale * 3.0 * t2 * (t2 - 1.0) / rc;
+      }
+      return;
+    }
+    case CutoffType::hard:
+#pragma omp simd
+      for (std::size_t t = 0; t < n; ++t) {
+        f[t] = r[t] < rc ? 1.0 : 0.0;
+        df[t] = 0.0;
+      }
+      return;
+    case CutoffType::poly1:
+    case CutoffType::poly2:
+    case CutoffType::poly3:
+    case CutoffType::poly4: {
+      const double rci = c.alpha * rc, iw = 1.0 / (rc - rci);
+      auto run = [&](auto polynomial) {
+#pragma omp simd
+        for (std::size_t t = 0; t < n; ++t) {
+          const double x = (r[t] - rci) * iw;
+          double v, d;
+          polynomial(x, v, d);
+          const double in = r[t] < rc ? 1.0 : 0.0, outer = r[t] < rci ? 0.0 : 1.0;
+          f[t] = in * (outer * v + (1.0 - outer));
+          df[t] = (in * outer) * (d * iw);
+        }
+      };
+      if (c.type == CutoffType::poly1)
+        run([](double x, double& v, double& d) {
+          v = (2.0 * x - 3.0) * x * x + 1.0;
+          d = 6.0 * x * (x - 1.0);
+        });
+      else if (c.type == CutoffType::poly2)
+        run([](double x, double& v, double& d) {
+          const double y = x * (x - 1.0);
+          v = ((15.0 - 6.0 * x) * x - 10.0) * x * x * x + 1.0;
+          d = -30.0 * y * y;
+        });
+      else if (c.type == CutoffType::poly3)
+        run([](double x, double& v, double& d) {
+          const double y = x * (x - 1.0);
+          v = x * x * x * x * (x * (x * (20.0 * x - 70.0) + 84.0) - 35.0) + 1.0;
+          d = 140.0 * y * y * y;
+        });
+      else
+        run([](double x, double& v, double& d) {
+          const double y = x * (x - 1.0);
+          v = x * x * x * x * x * (x * (x * (x * (315.0 - 70.0 * x) - 540.0) + 420.0) - 126.0) + 1.0;
+          d = -630.0 * y * y * y * y;
+        });
+      return;
+    }
+    default:  // cos, exp: libm per value
+      for (std::size_t t = 0; t < n; ++t) c.evaluate(r[t], f[t], df[t]);
+  }
+}
+
+// p[t] = lc[t]^n (n >= 0) by the square-and-multiply sequence of the scalar ipow, vectorised over t.
+void integer_power(const double* lc, std::size_t nt, int n, double* p, double* base) {
+#pragma omp simd
+  for (std::size_t t = 0; t < nt; ++t) {
+    p[t] = 1.0;
+    base[t] = lc[t];
+  }
+  while (n > 0) {
+    if (n & 1) {
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) p[t] *= base[t];
+    }
+    n >>= 1;
+    if (n > 0) {
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) base[t] *= base[t];
+    }
+  }
+}
+
+void build_members(const ElementPlan& plan, const NeighbourBlock& nb, int slot, const AngularGroup& g, Members& M,
+                   std::vector<double>& arg) {
+  const std::size_t b = nb.slot_begin[static_cast<std::size_t>(slot)];
+  const std::size_t e = nb.slot_begin[static_cast<std::size_t>(slot) + 1];
+  const double rc = plan.cutoffs[static_cast<std::size_t>(g.cutoff)].rc;
+  const double* fc = nb.fc.data() + static_cast<std::size_t>(g.cutoff) * nb.capacity;
+  const double* dfc = nb.dfc.data() + static_cast<std::size_t>(g.cutoff) * nb.capacity;
+  const std::size_t U = g.terms.size();
+  if (M.cap < e - b || M.g.size() < (e - b) * U) {
+    M.cap = std::max(M.cap, e - b);
+    for (auto* v : {&M.x, &M.y, &M.z, &M.r, &M.inv, &M.f, &M.df}) v->resize(M.cap);
+    M.m.resize(M.cap);
+    M.g.resize(M.cap * std::max<std::size_t>(U, 1));
+    M.dg.resize(M.cap * std::max<std::size_t>(U, 1));
+  }
+  if (arg.size() < M.cap) arg.resize(M.cap);
+  std::size_t n = 0;
+  for (std::size_t m = b; m < e; ++m) {
+    if (!(nb.r[m] < rc)) continue;
+    M.x[n] = nb.x[m];
+    M.y[n] = nb.y[m];
+    M.z[n] = nb.z[m];
+    M.r[n] = nb.r[m];
+    M.inv[n] = nb.inv_r[m];
+    M.f[n] = fc[m];
+    M.df[n] = dfc[m];
+    M.m[n] = static_cast<int>(m);
+    ++n;
+  }
+  M.n = n;
+  for (std::size_t u = 0; u < U; ++u) {
+    const double eta = g.terms[u].eta, rs = g.terms[u].rshift;
+    double* gu = M.g.data() + u * M.cap;
+    double* dgu = M.dg.data() + u * M.cap;
+#pragma omp simd
+    for (std::size_t a = 0; a < n; ++a) {
+      const double d = M.r[a] - rs;
+      arg[a] = -eta * d * d;
+      dgu[a] = -2.0 * eta * d;
+    }
+    clamp_exp_argument(arg.data(), n);
+#pragma omp simd
+    for (std::size_t a = 0; a < n; ++a) gu[a] = exp_core(arg[a]);
+  }
+}
+
+template <Mode M>
+void radial_groups(const ElementPlan& plan, const NeighbourBlock& nb, KernelScratch& k, const double* w, double* q,
+                   double* grad) {
+  if (k.radial_e.size() < nb.count) {
+    k.radial_e.resize(nb.count);
+    k.radial_s.resize(nb.count);
+  }
+  if (M == Mode::weighted) std::fill(k.radial_s.begin(), k.radial_s.begin() + static_cast<std::ptrdiff_t>(nb.count), 0.0);
+  double* e = k.radial_e.data();
+  double* S = k.radial_s.data();
+  for (const RadialGroup& g : plan.radial) {
+    const std::size_t b = nb.slot_begin[static_cast<std::size_t>(g.slot)];
+    const std::size_t n = nb.slot_begin[static_cast<std::size_t>(g.slot) + 1] - b;
+    if (n == 0) continue;
+    const double* r = nb.r.data() + b;
+    const double* fc = nb.fc.data() + static_cast<std::size_t>(g.cutoff) * nb.capacity + b;
+    const double* dfc = nb.dfc.data() + static_cast<std::size_t>(g.cutoff) * nb.capacity + b;
+    for (const RadialFunction& f : g.functions) {
+      const double eta = f.eta, rs = f.rshift;
+#pragma omp simd
+      for (std::size_t t = 0; t < n; ++t) {
+        const double d = r[t] - rs;
+        e[t] = -eta * d * d;
+      }
+      clamp_exp_argument(e, n);
+#pragma omp simd
+      for (std::size_t t = 0; t < n; ++t) e[t] = exp_core(e[t]);
+      if (M != Mode::weighted) q[f.row] += lane_dot(e, fc, n);
+      if (M == Mode::weighted) {
+        const double wk = w[f.row];
+#pragma omp simd
+        for (std::size_t t = 0; t < n; ++t) S[b + t] += wk * (e[t] * (dfc[t] - 2.0 * eta * (r[t] - rs) * fc[t]));
+      } else if (M == Mode::dense) {
+        double* gk = grad + (f.row * nb.count + b) * 3;
+        const double* inv = nb.inv_r.data() + b;
+        const double* x = nb.x.data() + b;
+        const double* y = nb.y.data() + b;
+        const double* z = nb.z.data() + b;
+        for (std::size_t t = 0; t < n; ++t) {
+          const double s = e[t] * (dfc[t] - 2.0 * eta * (r[t] - rs) * fc[t]) * inv[t];
+          gk[3 * t] += s * x[t];
+          gk[3 * t + 1] += s * y[t];
+          gk[3 * t + 2] += s * z[t];
+        }
+      }
+    }
+  }
+}
+
+// Triplets of a group are processed in chunks of up to kChunk (a, b) pairs that pass the j–k cutoff, collected
+// across several a: long arrays keep the many short passes below efficient.
+constexpr std::size_t kChunk = 256;
+
+template <Mode M>
+void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Members& A, const Members& B,
+                   KernelScratch& k, std::size_t nt, double* v, double* grad, std::size_t count) {
+  constexpr bool derivatives = M != Mode::values;
+  const std::size_t U = g.terms.size(), C = g.powers.size(), F = g.functions.size();
+  const std::size_t kc = kChunk;
+  const std::size_t *ia = k.ia.data(), *ib = k.idx.data();
+  double *ax = k.ax.data(), *ay = k.ay.data(), *az = k.az.data(), *ainv = k.ainv.data(), *af = k.af.data(),
+         *adf = k.adf.data();
+  double *tx = k.tx.data(), *ty = k.ty.data(), *tz = k.tz.data(), *tinv = k.tinv.data(), *tf = k.tf.data(),
+         *tdf = k.tdf.data(), *rjk = k.rjk.data(), *inv_rjk = k.inv_rjk.data(), *fjk = k.fjk.data(),
+         *dfjk = k.dfjk.data(), *cosv = k.cosv.data(), *fprod = k.fprod.data(), *arg = k.arg.data();
+  for (std::size_t t = 0; t < nt; ++t) {
+    const std::size_t a = ia[t], b = ib[t];
+    ax[t] = A.x[a];
+    ay[t] = A.y[a];
+    az[t] = A.z[a];
+    ainv[t] = A.inv[a];
+    af[t] = A.f[a];
+    tx[t] = B.x[b];
+    ty[t] = B.y[b];
+    tz[t] = B.z[b];
+    tinv[t] = B.inv[b];
+    tf[t] = B.f[b];
+    if (derivatives) {
+      adf[t] = A.df[a];
+      tdf[t] = B.df[b];
+    }
+  }
+  for (std::size_t u = 0; u < U; ++u) {
+    const double* ag = A.g.data() + u * A.cap;
+    const double* bg = B.g.data() + u * B.cap;
+    double* E = k.E.data() + u * kc;
+    for (std::size_t t = 0; t < nt; ++t) E[t] = ag[ia[t]] * bg[ib[t]];
+    if (derivatives) {
+      const double* adg = A.dg.data() + u * A.cap;
+      const double* bdg = B.dg.data() + u * B.cap;
+      double* dga = k.dga.data() + u * kc;
+      double* dgb = k.tdg.data() + u * kc;
+      for (std::size_t t = 0; t < nt; ++t) {
+        dga[t] = adg[ia[t]];
+        dgb[t] = bdg[ib[t]];
+      }
+    }
+  }
+#pragma omp simd
+  for (std::size_t t = 0; t < nt; ++t) cosv[t] = (ax[t] * tx[t] + ay[t] * ty[t] + az[t] * tz[t]) * (ainv[t] * tinv[t]);
+  if (g.narrow) {
+    sqrt_array(k.r2c.data(), rjk, nt);
+    cutoff_array(cut, rjk, nt, fjk, dfjk);
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) {
+      fprod[t] = af[t] * tf[t] * fjk[t];
+      inv_rjk[t] = 1.0 / rjk[t];
+    }
+  } else {
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) {
+      fprod[t] = af[t] * tf[t];
+      fjk[t] = 1.0;
+      dfjk[t] = 0.0;
+      inv_rjk[t] = 0.0;
+    }
+  }
+  // Gaussians: E_u = g_a g_b g_jk (no cutoffs), dt_u = d ln g_jk / dr_jk.
+  for (std::size_t u = 0; u < U; ++u) {
+    double* E = k.E.data() + u * kc;
+    double* dt = k.dt.data() + u * kc;
+    if (g.narrow) {
+      const double eta = g.terms[u].eta, rs = g.terms[u].rshift;
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) {
+        const double d = rjk[t] - rs;
+        arg[t] = -eta * d * d;
+        dt[t] = -2.0 * eta * d;
+      }
+      clamp_exp_argument(arg, nt);
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) E[t] = E[t] * exp_core(arg[t]);
+    } else {
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) dt[t] = 0.0;
+    }
+  }
+  // Angular factors: pw = (1 + λ cos)^ζ, dpw = λ ζ (1 + λ cos)^(ζ−1); both 0 where 1 + λ cos <= 0.
+  for (std::size_t c = 0; c < C; ++c) {
+    const AngularPower& P = g.powers[c];
+    double* pw = k.pw.data() + c * kc;
+    double* dpw = k.dpw.data() + c * kc;
+    double* lc = k.lc.data();
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) lc[t] = 1.0 + P.lambda * cosv[t];
+    if (P.integer_zeta >= 1) {
+      integer_power(lc, nt, P.integer_zeta - 1, dpw, k.base.data());
+    } else {
+      for (std::size_t t = 0; t < nt; ++t) dpw[t] = lc[t] > 0.0 ? std::pow(lc[t], P.zeta - 1.0) : 0.0;
+    }
+    const double lz = P.lambda * P.zeta;
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) {
+      const double ok = lc[t] > 0.0 ? 1.0 : 0.0;  // masks, not branches: those would stop the vectoriser
+      pw[t] = ok * (dpw[t] * lc[t]);
+      dpw[t] = ok * (lz * dpw[t]);
+    }
+  }
+  if (M == Mode::values) {  // the same expression as the dense path, so that both give the same bits
+    for (std::size_t f = 0; f < F; ++f) {
+      const AngularFunction& fn = g.functions[f];
+      const double P = fn.prefactor;
+      const double* pw = k.pw.data() + static_cast<std::size_t>(fn.power) * kc;
+      const double* E = k.E.data() + static_cast<std::size_t>(fn.term) * kc;
+      double* acc = k.acc.data() + f * kc;
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) acc[t] += P * pw[t] * E[t] * fprod[t];
+    }
+    return;
+  }
+  const int *am = A.m.data(), *bm = B.m.data();
+  double *aa = k.alpha_a.data(), *ab = k.alpha_b.data(), *be = k.beta.data();
+  // v_a += α_a d_a + β d_b, v_b += α_b d_b + β d_a: the chain rule through cos θ, r_ij, r_ik and r_jk.
+  auto scatter = [&](double* out) {
+    for (std::size_t t = 0; t < nt; ++t) {
+      double* va = out + 3 * static_cast<std::size_t>(am[ia[t]]);
+      double* vb = out + 3 * static_cast<std::size_t>(bm[ib[t]]);
+      va[0] += aa[t] * ax[t] + be[t] * tx[t];
+      va[1] += aa[t] * ay[t] + be[t] * ty[t];
+      va[2] += aa[t] * az[t] + be[t] * tz[t];
+      vb[0] += ab[t] * tx[t] + be[t] * ax[t];
+      vb[1] += ab[t] * ty[t] + be[t] * ay[t];
+      vb[2] += ab[t] * tz[t] + be[t] * az[t];
+    }
+  };
+  if (M == Mode::weighted) {
+    // H_u = Σ_{k∈u} W_k pw_k, D_u = Σ_{k∈u} W_k dpw_k: the weighted sums over the functions of each term.
+    for (std::size_t u = 0; u < U; ++u) {
+      double* H = k.H.data() + u * kc;
+      double* D = k.D.data() + u * kc;
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) H[t] = D[t] = 0.0;
+    }
+    for (std::size_t f = 0; f < F; ++f) {
+      const AngularFunction& fn = g.functions[f];
+      const double Wf = k.W[f];
+      const double* pw = k.pw.data() + static_cast<std::size_t>(fn.power) * kc;
+      const double* dpw = k.dpw.data() + static_cast<std::size_t>(fn.power) * kc;
+      double* H = k.H.data() + static_cast<std::size_t>(fn.term) * kc;
+      double* D = k.D.data() + static_cast<std::size_t>(fn.term) * kc;
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) {
+        H[t] += Wf * pw[t];
+        D[t] += Wf * dpw[t];
+      }
+    }
+    double *T = k.T.data(), *Ta = k.Ta.data(), *Tb = k.Tb.data(), *Tj = k.Tj.data(), *Ds = k.Ds.data();
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) T[t] = Ta[t] = Tb[t] = Tj[t] = Ds[t] = 0.0;
+    for (std::size_t u = 0; u < U; ++u) {
+      const double *H = k.H.data() + u * kc, *D = k.D.data() + u * kc, *E = k.E.data() + u * kc,
+                   *dga = k.dga.data() + u * kc, *tdg = k.tdg.data() + u * kc, *dt = k.dt.data() + u * kc;
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) {
+        const double he = H[t] * E[t];
+        T[t] += he;
+        Ta[t] += he * dga[t];
+        Tb[t] += he * tdg[t];
+        Tj[t] += he * dt[t];
+        Ds[t] += D[t] * E[t];
+      }
+    }
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) {
+      const double s_cos = Ds[t] * fprod[t];
+      const double s_ij = Ta[t] * fprod[t] + T[t] * (adf[t] * tf[t] * fjk[t]);
+      const double s_ik = Tb[t] * fprod[t] + T[t] * (af[t] * tdf[t] * fjk[t]);
+      const double s_jk = (Tj[t] * fprod[t] + T[t] * (af[t] * tf[t] * dfjk[t])) * inv_rjk[t];
+      be[t] = s_cos * (ainv[t] * tinv[t]) - s_jk;
+      aa[t] = (s_ij - s_cos * cosv[t] * ainv[t]) * ainv[t] + s_jk;
+      ab[t] = (s_ik - s_cos * cosv[t] * tinv[t]) * tinv[t] + s_jk;
+    }
+    scatter(v);
+    return;
+  }
+  for (std::size_t f = 0; f < F; ++f) {  // dense: the same chain rule for every function
+    const AngularFunction& fn = g.functions[f];
+    const double P = fn.prefactor;
+    const std::size_t u = static_cast<std::size_t>(fn.term);
+    const double *pw = k.pw.data() + static_cast<std::size_t>(fn.power) * kc,
+                 *dpw = k.dpw.data() + static_cast<std::size_t>(fn.power) * kc, *E = k.E.data() + u * kc,
+                 *dga = k.dga.data() + u * kc, *tdg = k.tdg.data() + u * kc, *dt = k.dt.data() + u * kc;
+    double* acc = k.acc.data() + f * kc;
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) {
+      const double base = P * pw[t] * E[t];  // everything but the cutoff functions
+      const double term = base * fprod[t];
+      const double s_cos = P * dpw[t] * E[t] * fprod[t];
+      const double s_ij = term * dga[t] + base * (adf[t] * tf[t] * fjk[t]);
+      const double s_ik = term * tdg[t] + base * (af[t] * tdf[t] * fjk[t]);
+      const double s_jk = (term * dt[t] + base * (af[t] * tf[t] * dfjk[t])) * inv_rjk[t];
+      acc[t] += term;
+      be[t] = s_cos * (ainv[t] * tinv[t]) - s_jk;
+      aa[t] = (s_ij - s_cos * cosv[t] * ainv[t]) * ainv[t] + s_jk;
+      ab[t] = (s_ik - s_cos * cosv[t] * tinv[t]) * tinv[t] + s_jk;
+    }
+    scatter(grad + fn.row * count * 3);
+  }
+}
+
+template <Mode M>
+void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBlock& nb, KernelScratch& k,
+                   const double* w, double* q, double* v, double* grad) {
+  const CutoffFunction& cut = plan.cutoffs[static_cast<std::size_t>(g.cutoff)];
+  const std::size_t F = g.functions.size();
+  build_members(plan, nb, g.slot1, g, k.A, k.arg);
+  const bool same = g.slot1 == g.slot2;
+  if (!same) build_members(plan, nb, g.slot2, g, k.B, k.arg);
+  const Members& A = k.A;
+  const Members& B = same ? k.A : k.B;
+  if (A.n == 0 || B.n == 0) return;
+  k.reserve(std::max(kChunk, B.n), g.terms.size(), g.powers.size(), F);
+  const std::size_t kc = kChunk;
+  if (M != Mode::weighted) std::fill(k.acc.begin(), k.acc.begin() + static_cast<std::ptrdiff_t>(F * kc), 0.0);
+  if (M == Mode::weighted)
+    for (std::size_t f = 0; f < F; ++f) k.W[f] = w[g.functions[f].row] * g.functions[f].prefactor;
+  const double rc2 = cut.rc * cut.rc;
+  std::size_t* ia = k.ia.data();
+  std::size_t* ib = k.idx.data();
+  double* r2 = k.r2.data();
+  double* r2c = k.r2c.data();
+  std::size_t nt = 0;
+  for (std::size_t a = 0; a < A.n; ++a) {
+    const std::size_t b0 = same ? a + 1 : 0;
+    if (b0 >= B.n) continue;
+    const std::size_t nbc = B.n - b0;
+    const double ax = A.x[a], ay = A.y[a], az = A.z[a];
+    const double *bx = B.x.data() + b0, *by = B.y.data() + b0, *bz = B.z.data() + b0;
+    if (g.narrow) {
+#pragma omp simd
+      for (std::size_t j = 0; j < nbc; ++j) {
+        const double dx = bx[j] - ax, dy = by[j] - ay, dz = bz[j] - az;
+        r2[j] = dx * dx + dy * dy + dz * dz;
+      }
+    }
+    for (std::size_t j = 0; j < nbc; ++j) {  // branch-free compaction of the pairs inside the j–k cutoff
+      ia[nt] = a;
+      ib[nt] = b0 + j;
+      r2c[nt] = g.narrow ? r2[j] : 0.0;
+      nt += !g.narrow || r2[j] < rc2 ? 1 : 0;
+      if (nt == kChunk) {
+        angular_chunk<M>(g, cut, A, B, k, nt, v, grad, nb.count);
+        nt = 0;
+      }
+    }
+  }
+  if (nt > 0) angular_chunk<M>(g, cut, A, B, k, nt, v, grad, nb.count);
+  if (M != Mode::weighted)
+    for (std::size_t f = 0; f < F; ++f) q[g.functions[f].row] += lane_sum(k.acc.data() + f * kc, kc);
+}
+
+
+inline void centre_values(const ElementPlan& plan, Workspace& ws, double* q) {
+  std::fill(q, q + plan.size, 0.0);
+  radial_groups<Mode::values>(plan, ws.nb, *ws.scratch, nullptr, q, nullptr);
+  for (const AngularGroup& g : plan.angular) angular_group<Mode::values>(plan, g, ws.nb, *ws.scratch, nullptr, q, nullptr, nullptr);
+}
+
+inline void centre_weighted(const ElementPlan& plan, Workspace& ws, const double* w, double* v) {
+  const NeighbourBlock& nb = ws.nb;
+  std::fill(v, v + 3 * nb.count, 0.0);
+  KernelScratch& k = *ws.scratch;
+  radial_groups<Mode::weighted>(plan, nb, k, w, nullptr, nullptr);
+  for (std::size_t m = 0; m < nb.count; ++m) {
+    const double s = k.radial_s[m] * nb.inv_r[m];
+    v[3 * m] = s * nb.x[m];
+    v[3 * m + 1] = s * nb.y[m];
+    v[3 * m + 2] = s * nb.z[m];
+  }
+  for (const AngularGroup& g : plan.angular) angular_group<Mode::weighted>(plan, g, ws.nb, k, w, nullptr, v, nullptr);
+}
+
+inline void centre_dense(const ElementPlan& plan, Workspace& ws, double* q, double* grad) {
+  std::fill(q, q + plan.size, 0.0);
+  std::fill(grad, grad + plan.size * ws.nb.count * 3, 0.0);
+  radial_groups<Mode::dense>(plan, ws.nb, *ws.scratch, nullptr, q, grad);
+  for (const AngularGroup& g : plan.angular) angular_group<Mode::dense>(plan, g, ws.nb, *ws.scratch, nullptr, q, nullptr, grad);
+}
+

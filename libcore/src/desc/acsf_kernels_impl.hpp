@@ -223,33 +223,46 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
   double *tx = k.tx.data(), *ty = k.ty.data(), *tz = k.tz.data(), *tinv = k.tinv.data(), *tf = k.tf.data(),
          *tdf = k.tdf.data(), *rjk = k.rjk.data(), *inv_rjk = k.inv_rjk.data(), *fjk = k.fjk.data(),
          *dfjk = k.dfjk.data(), *cosv = k.cosv.data(), *fprod = k.fprod.data(), *arg = k.arg.data();
-  for (std::size_t t = 0; t < nt; ++t) {
-    const std::size_t a = ia[t], b = ib[t];
-    ax[t] = A.x[a];
-    ay[t] = A.y[a];
-    az[t] = A.z[a];
-    ainv[t] = A.inv[a];
-    af[t] = A.f[a];
-    tx[t] = B.x[b];
-    ty[t] = B.y[b];
-    tz[t] = B.z[b];
-    tinv[t] = B.inv[b];
-    tf[t] = B.f[b];
+  // Gathers (vectorised on AVX2/AVX-512): the per-triplet copies of both members' data.
+  {
+    const double *Ax = A.x.data(), *Ay = A.y.data(), *Az = A.z.data(), *Ai = A.inv.data(), *Af = A.f.data(),
+                 *Adf = A.df.data();
+    const double *Bx = B.x.data(), *By = B.y.data(), *Bz = B.z.data(), *Bi = B.inv.data(), *Bf = B.f.data(),
+                 *Bdf = B.df.data();
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) {
+      const std::size_t a = ia[t], b = ib[t];
+      ax[t] = Ax[a];
+      ay[t] = Ay[a];
+      az[t] = Az[a];
+      ainv[t] = Ai[a];
+      af[t] = Af[a];
+      tx[t] = Bx[b];
+      ty[t] = By[b];
+      tz[t] = Bz[b];
+      tinv[t] = Bi[b];
+      tf[t] = Bf[b];
+    }
     if (derivatives) {
-      adf[t] = A.df[a];
-      tdf[t] = B.df[b];
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) {
+        adf[t] = Adf[ia[t]];
+        tdf[t] = Bdf[ib[t]];
+      }
     }
   }
   for (std::size_t u = 0; u < U; ++u) {
     const double* ag = A.g.data() + u * A.cap;
     const double* bg = B.g.data() + u * B.cap;
     double* E = k.E.data() + u * kc;
+#pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) E[t] = ag[ia[t]] * bg[ib[t]];
     if (derivatives) {
       const double* adg = A.dg.data() + u * A.cap;
       const double* bdg = B.dg.data() + u * B.cap;
       double* dga = k.dga.data() + u * kc;
       double* dgb = k.tdg.data() + u * kc;
+#pragma omp simd
       for (std::size_t t = 0; t < nt; ++t) {
         dga[t] = adg[ia[t]];
         dgb[t] = bdg[ib[t]];
@@ -331,16 +344,29 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
   const int *am = A.m.data(), *bm = B.m.data();
   double *aa = k.alpha_a.data(), *ab = k.alpha_b.data(), *be = k.beta.data();
   // v_a += α_a d_a + β d_b, v_b += α_b d_b + β d_a: the chain rule through cos θ, r_ij, r_ik and r_jk.
+  // v_a += α_a d_a + β d_b, v_b += α_b d_b + β d_a: vectorised products, then the scalar scatter (members
+  // repeat within a chunk, so the scatter itself cannot be vectorised).
+  double *cx = k.T.data(), *cy = k.Ta.data(), *cz = k.Tb.data(), *ex = k.Tj.data(), *ey = k.Ds.data(),
+         *ez = k.val.data();
   auto scatter = [&](double* out) {
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) {
+      cx[t] = aa[t] * ax[t] + be[t] * tx[t];
+      cy[t] = aa[t] * ay[t] + be[t] * ty[t];
+      cz[t] = aa[t] * az[t] + be[t] * tz[t];
+      ex[t] = ab[t] * tx[t] + be[t] * ax[t];
+      ey[t] = ab[t] * ty[t] + be[t] * ay[t];
+      ez[t] = ab[t] * tz[t] + be[t] * az[t];
+    }
     for (std::size_t t = 0; t < nt; ++t) {
       double* va = out + 3 * static_cast<std::size_t>(am[ia[t]]);
       double* vb = out + 3 * static_cast<std::size_t>(bm[ib[t]]);
-      va[0] += aa[t] * ax[t] + be[t] * tx[t];
-      va[1] += aa[t] * ay[t] + be[t] * ty[t];
-      va[2] += aa[t] * az[t] + be[t] * tz[t];
-      vb[0] += ab[t] * tx[t] + be[t] * ax[t];
-      vb[1] += ab[t] * ty[t] + be[t] * ay[t];
-      vb[2] += ab[t] * tz[t] + be[t] * az[t];
+      va[0] += cx[t];
+      va[1] += cy[t];
+      va[2] += cz[t];
+      vb[0] += ex[t];
+      vb[1] += ey[t];
+      vb[2] += ez[t];
     }
   };
   if (M == Mode::weighted) {

@@ -22,11 +22,11 @@ namespace {
 
 enum class Mode { values, weighted, dense };
 
-// Members of one element within a group's cutoff, with their Gaussians per term.
+// Members of one element within a group's cutoff.
 struct Members {
   std::size_t n = 0, cap = 0;
-  std::vector<double> x, y, z, r, inv, f, df, g, dg;  // g, dg: [term * cap + a]
-  std::vector<int> m;                              // index in the NeighbourBlock
+  std::vector<double> x, y, z, r, inv, f, df;
+  std::vector<int> m;  // index in the NeighbourBlock
 };
 
 }  // namespace
@@ -35,7 +35,7 @@ struct KernelScratch {
   Members A, B;
   std::size_t cap = 0, U = 0, C = 0, F = 0;
   std::vector<std::size_t> idx, ia;
-  std::vector<double> r2, r2c, ax, ay, az, ainv, af, adf, tx, ty, tz, tinv, tf, tdf, rjk, inv_rjk, fjk, dfjk, cosv,
+  std::vector<double> r2, r2c, ax, ay, az, ar, br, ainv, af, adf, tx, ty, tz, tinv, tf, tdf, rjk, inv_rjk, fjk, dfjk, cosv,
       fprod, arg, lc, base;
   std::vector<double> T, Ta, Tb, Tj, Ds, alpha_a, alpha_b, beta, val;
   std::vector<double> dga, tdg, E, dt, H, D;  // [term * cap + t]
@@ -52,7 +52,7 @@ struct KernelScratch {
     F = std::max(f, F);
     idx.resize(cap);
     ia.resize(cap);
-    for (auto* v : {&r2, &r2c, &ax, &ay, &az, &ainv, &af, &adf, &tx, &ty, &tz, &tinv, &tf, &tdf, &rjk, &inv_rjk, &fjk,
+    for (auto* v : {&r2, &r2c, &ax, &ay, &az, &ar, &br, &ainv, &af, &adf, &tx, &ty, &tz, &tinv, &tf, &tdf, &rjk, &inv_rjk, &fjk,
                     &dfjk, &cosv, &fprod, &arg, &lc, &base, &T, &Ta, &Tb, &Tj, &Ds, &alpha_a, &alpha_b, &beta, &val})
       v->resize(cap);
     for (auto* v : {&dga, &tdg, &E, &dt, &H, &D}) v->resize(cap * U);

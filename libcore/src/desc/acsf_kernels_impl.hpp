@@ -21,6 +21,7 @@ void cutoff_array(const CutoffFunction& c, const double* r, std::size_t n, doubl
     case CutoffType::tanhu:
     case CutoffType::tanh: {
       double scale = 1.0;
+      const double inv_rc = 1.0 / rc;
       if (c.type == CutoffType::tanh) {
         const double t1 = std::tanh(1.0);
         scale = 1.0 / (t1 * t1 * t1);
@@ -31,11 +32,11 @@ void cutoff_array(const CutoffFunction& c, const double* r, std::size_t n, doubl
       for (std::size_t t = 0; t < n; ++t) f[t] = r[t] < rc ? r[t] : rc;
 #pragma omp simd
       for (std::size_t t = 0; t < n; ++t) {
-        const double em = expm1_core(-2.0 * (1.0 - f[t] / rc));  // tanh(y) = −expm1(−2y)/(2 + expm1(−2y))
+        const double em = expm1_core(-2.0 * (1.0 - f[t] * inv_rc));  // tanh(y) = −expm1(−2y)/(2 + expm1(−2y))
         const double th = -em / (2.0 + em);
         const double t2 = th * th;
         f[t] = scale * th * t2;
-        df[t] = scale * 3.0 * t2 * (t2 - 1.0) / rc;
+        df[t] = scale * 3.0 * t2 * (t2 - 1.0) * inv_rc;
       }
       return;
     }
@@ -112,22 +113,17 @@ void integer_power(const double* lc, std::size_t nt, int n, double* p, double* b
   }
 }
 
-void build_members(const ElementPlan& plan, const NeighbourBlock& nb, int slot, const AngularGroup& g, Members& M,
-                   std::vector<double>& arg) {
+void build_members(const ElementPlan& plan, const NeighbourBlock& nb, int slot, const AngularGroup& g, Members& M) {
   const std::size_t b = nb.slot_begin[static_cast<std::size_t>(slot)];
   const std::size_t e = nb.slot_begin[static_cast<std::size_t>(slot) + 1];
   const double rc = plan.cutoffs[static_cast<std::size_t>(g.cutoff)].rc;
   const double* fc = nb.fc.data() + static_cast<std::size_t>(g.cutoff) * nb.capacity;
   const double* dfc = nb.dfc.data() + static_cast<std::size_t>(g.cutoff) * nb.capacity;
-  const std::size_t U = g.terms.size();
-  if (M.cap < e - b || M.g.size() < (e - b) * U) {
-    M.cap = std::max(M.cap, e - b);
+  if (M.cap < e - b) {
+    M.cap = e - b;
     for (auto* v : {&M.x, &M.y, &M.z, &M.r, &M.inv, &M.f, &M.df}) v->resize(M.cap);
     M.m.resize(M.cap);
-    M.g.resize(M.cap * std::max<std::size_t>(U, 1));
-    M.dg.resize(M.cap * std::max<std::size_t>(U, 1));
   }
-  if (arg.size() < M.cap) arg.resize(M.cap);
   std::size_t n = 0;
   for (std::size_t m = b; m < e; ++m) {
     if (!(nb.r[m] < rc)) continue;
@@ -142,20 +138,6 @@ void build_members(const ElementPlan& plan, const NeighbourBlock& nb, int slot, 
     ++n;
   }
   M.n = n;
-  for (std::size_t u = 0; u < U; ++u) {
-    const double eta = g.terms[u].eta, rs = g.terms[u].rshift;
-    double* gu = M.g.data() + u * M.cap;
-    double* dgu = M.dg.data() + u * M.cap;
-#pragma omp simd
-    for (std::size_t a = 0; a < n; ++a) {
-      const double d = M.r[a] - rs;
-      arg[a] = -eta * d * d;
-      dgu[a] = -2.0 * eta * d;
-    }
-    clamp_exp_argument(arg.data(), n);
-#pragma omp simd
-    for (std::size_t a = 0; a < n; ++a) gu[a] = exp_core(arg[a]);
-  }
 }
 
 template <Mode M>
@@ -218,28 +200,30 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
   const std::size_t U = g.terms.size(), C = g.powers.size(), F = g.functions.size();
   const std::size_t kc = kChunk;
   const std::size_t *ia = k.ia.data(), *ib = k.idx.data();
-  double *ax = k.ax.data(), *ay = k.ay.data(), *az = k.az.data(), *ainv = k.ainv.data(), *af = k.af.data(),
-         *adf = k.adf.data();
+  double *ax = k.ax.data(), *ay = k.ay.data(), *az = k.az.data(), *ar = k.ar.data(), *ainv = k.ainv.data(),
+         *af = k.af.data(), *adf = k.adf.data(), *br = k.br.data();
   double *tx = k.tx.data(), *ty = k.ty.data(), *tz = k.tz.data(), *tinv = k.tinv.data(), *tf = k.tf.data(),
          *tdf = k.tdf.data(), *rjk = k.rjk.data(), *inv_rjk = k.inv_rjk.data(), *fjk = k.fjk.data(),
          *dfjk = k.dfjk.data(), *cosv = k.cosv.data(), *fprod = k.fprod.data(), *arg = k.arg.data();
   // Gathers (vectorised on AVX2/AVX-512): the per-triplet copies of both members' data.
   {
-    const double *Ax = A.x.data(), *Ay = A.y.data(), *Az = A.z.data(), *Ai = A.inv.data(), *Af = A.f.data(),
-                 *Adf = A.df.data();
-    const double *Bx = B.x.data(), *By = B.y.data(), *Bz = B.z.data(), *Bi = B.inv.data(), *Bf = B.f.data(),
-                 *Bdf = B.df.data();
+    const double *Ax = A.x.data(), *Ay = A.y.data(), *Az = A.z.data(), *Ar = A.r.data(), *Ai = A.inv.data(),
+                 *Af = A.f.data(), *Adf = A.df.data();
+    const double *Bx = B.x.data(), *By = B.y.data(), *Bz = B.z.data(), *Br = B.r.data(), *Bi = B.inv.data(),
+                 *Bf = B.f.data(), *Bdf = B.df.data();
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) {
       const std::size_t a = ia[t], b = ib[t];
       ax[t] = Ax[a];
       ay[t] = Ay[a];
       az[t] = Az[a];
+      ar[t] = Ar[a];
       ainv[t] = Ai[a];
       af[t] = Af[a];
       tx[t] = Bx[b];
       ty[t] = By[b];
       tz[t] = Bz[b];
+      br[t] = Br[b];
       tinv[t] = Bi[b];
       tf[t] = Bf[b];
     }
@@ -248,24 +232,6 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       for (std::size_t t = 0; t < nt; ++t) {
         adf[t] = Adf[ia[t]];
         tdf[t] = Bdf[ib[t]];
-      }
-    }
-  }
-  for (std::size_t u = 0; u < U; ++u) {
-    const double* ag = A.g.data() + u * A.cap;
-    const double* bg = B.g.data() + u * B.cap;
-    double* E = k.E.data() + u * kc;
-#pragma omp simd
-    for (std::size_t t = 0; t < nt; ++t) E[t] = ag[ia[t]] * bg[ib[t]];
-    if (derivatives) {
-      const double* adg = A.dg.data() + u * A.cap;
-      const double* bdg = B.dg.data() + u * B.cap;
-      double* dga = k.dga.data() + u * kc;
-      double* dgb = k.tdg.data() + u * kc;
-#pragma omp simd
-      for (std::size_t t = 0; t < nt; ++t) {
-        dga[t] = adg[ia[t]];
-        dgb[t] = bdg[ib[t]];
       }
     }
   }
@@ -288,25 +254,36 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       inv_rjk[t] = 0.0;
     }
   }
-  // Gaussians: E_u = g_a g_b g_jk (no cutoffs), dt_u = d ln g_jk / dr_jk.
+  // Gaussians, one exp per triplet and distinct (η, r_s): E_u = exp(−η[(r_ij−r_s)² + (r_ik−r_s)² (+ (r_jk−r_s)²)])
+  // (no cutoffs), and the logarithmic derivatives dga, dgb, dt = −2η(r − r_s) of its three factors.
   for (std::size_t u = 0; u < U; ++u) {
+    const double eta = g.terms[u].eta, rs = g.terms[u].rshift;
     double* E = k.E.data() + u * kc;
+    double* dga = k.dga.data() + u * kc;
+    double* dgb = k.tdg.data() + u * kc;
     double* dt = k.dt.data() + u * kc;
     if (g.narrow) {
-      const double eta = g.terms[u].eta, rs = g.terms[u].rshift;
 #pragma omp simd
       for (std::size_t t = 0; t < nt; ++t) {
-        const double d = rjk[t] - rs;
-        arg[t] = -eta * d * d;
-        dt[t] = -2.0 * eta * d;
+        const double da = ar[t] - rs, db = br[t] - rs, dj = rjk[t] - rs;
+        arg[t] = -eta * (da * da + db * db + dj * dj);
+        dga[t] = -2.0 * eta * da;
+        dgb[t] = -2.0 * eta * db;
+        dt[t] = -2.0 * eta * dj;
       }
-      clamp_exp_argument(arg, nt);
-#pragma omp simd
-      for (std::size_t t = 0; t < nt; ++t) E[t] = E[t] * exp_core(arg[t]);
     } else {
 #pragma omp simd
-      for (std::size_t t = 0; t < nt; ++t) dt[t] = 0.0;
+      for (std::size_t t = 0; t < nt; ++t) {
+        const double da = ar[t] - rs, db = br[t] - rs;
+        arg[t] = -eta * (da * da + db * db);
+        dga[t] = -2.0 * eta * da;
+        dgb[t] = -2.0 * eta * db;
+        dt[t] = 0.0;
+      }
     }
+    clamp_exp_argument(arg, nt);
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) E[t] = exp_core(arg[t]);
   }
   // Angular factors: pw = (1 + λ cos)^ζ, dpw = λ ζ (1 + λ cos)^(ζ−1); both 0 where 1 + λ cos <= 0.
   for (std::size_t c = 0; c < C; ++c) {
@@ -449,9 +426,9 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
                    const double* w, double* q, double* v, double* grad) {
   const CutoffFunction& cut = plan.cutoffs[static_cast<std::size_t>(g.cutoff)];
   const std::size_t F = g.functions.size();
-  build_members(plan, nb, g.slot1, g, k.A, k.arg);
+  build_members(plan, nb, g.slot1, g, k.A);
   const bool same = g.slot1 == g.slot2;
-  if (!same) build_members(plan, nb, g.slot2, g, k.B, k.arg);
+  if (!same) build_members(plan, nb, g.slot2, g, k.B);
   const Members& A = k.A;
   const Members& B = same ? k.A : k.B;
   if (A.n == 0 || B.n == 0) return;

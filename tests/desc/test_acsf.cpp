@@ -2,6 +2,7 @@
 // accumulate() path), smoothness at the cutoff for every cutoff function, supercell consistency, hand-computed
 // values for a water molecule, parameter I/O (JSON, n2p2 input.nn, preset).
 #include <catch2/catch.hpp>
+#include <omp.h>
 
 #include <cmath>
 #include <fstream>
@@ -737,4 +738,47 @@ TEST_CASE("ACSF: values, gradients, forces and virial equal the reference implem
     const double* strain = g.strain.data() + (v.offsets[1] + 6) * 9;  // values 6..8: the first angular ones
     CHECK(normwise(std::vector<double>(strain, strain + 27), kPinnedStrainRow1) < 1e-12);
   }
+}
+
+TEST_CASE("ACSF: one and two OpenMP threads give identical bits", "[acsf][threads]") {
+  // Rows are per atom, gradient slices are sized per atom before the parallel loop, and accumulate() sums the
+  // forces serially in list order: the number of threads must not change a single bit.
+  std::mt19937_64 rng(23);
+  const int before = omp_get_max_threads();
+  struct Result {
+    AcsfValues q, qg;
+    AcsfGradients g;
+    Matrix3N f;
+    Mat3 vir;
+  };
+  auto run = [](const Acsf& a, const Structure& s, int threads) {
+    omp_set_num_threads(threads);
+    const NeighborList nl = list_for(a, s);
+    Result r;
+    r.q = a.compute(s, nl);
+    r.qg = a.compute(s, nl, r.g);
+    r.f = Matrix3N::Constant(static_cast<Eigen::Index>(s.size()), 3, 0.25);  // accumulate() adds to what is there
+    r.vir = Mat3::Constant(-0.5);
+    a.accumulate(s, nl, pinned_weights(r.q), r.f, r.vir);
+    return r;
+  };
+  // Large enough for every thread to get many atoms of both elements; the tanhu set takes the vectorised cutoff
+  // path, the cos set the scalar one.
+  const Structure big = test::random_structure(rng, 120, {1, 8}, test::random_cell(rng, 9.0, 10.0), {true, true, true}, 0.9);
+  for (const Structure& s : {pinned_structure(), big}) {
+    for (const Acsf& a : {test_set(CutoffType::tanhu), test_set(CutoffType::cos)}) {
+      const Result one = run(a, s, 1), two = run(a, s, 2);
+      CHECK(max_abs(one.q.data) > 0.0);
+      CHECK(one.q.data == two.q.data);
+      CHECK(one.qg.data == two.qg.data);
+      CHECK(one.g.entry_offsets == two.g.entry_offsets);
+      CHECK(one.g.atom == two.g.atom);
+      CHECK(one.g.data_offsets == two.g.data_offsets);
+      CHECK(one.g.position == two.g.position);
+      CHECK(one.g.strain == two.g.strain);
+      CHECK(one.f == two.f);
+      CHECK(one.vir == two.vir);
+    }
+  }
+  omp_set_num_threads(before);
 }

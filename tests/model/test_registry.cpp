@@ -145,7 +145,7 @@ TEST_CASE("make_model errors name the problem") {
   CHECK_THAT(e.message(), Contains("empty"));
 }
 
-TEST_CASE("unsupported elements and periodic charges are refused by evaluate with an InputError") {
+TEST_CASE("unsupported elements and slab-periodic charges are refused by evaluate with an InputError") {
   Structure s;
   s.resize(2);
   s.numbers = {6, 6};
@@ -165,7 +165,7 @@ TEST_CASE("unsupported elements and periodic charges are refused by evaluate wit
   p.cell = Mat3::Identity() * 10.0;
   p.pbc = {true, true, false};
   e = input_error([&] { evaluate(*make_model("charges:q_C=1"), p); });
-  CHECK_THAT(e.message(), Contains("needs Ewald, not available yet"));
+  CHECK_THAT(e.message(), Contains("2-D Ewald correction"));  // slabs: only 3-D Ewald exists
   CHECK(e.field() == "pbc");
 }
 

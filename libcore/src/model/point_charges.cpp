@@ -23,13 +23,9 @@ bool PointCharges::supports(const std::vector<int>& numbers, std::string& why) c
   return true;
 }
 
-void PointCharges::compute(const Structure& s, const NeighborList&, const EvalRequest& request,
+void PointCharges::compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                            EvalResult& result) const {
   const std::string where = "frame " + std::to_string(s.frame) + ": model 'charges': ";
-  if (s.any_periodic())
-    throw InputError(where + "a periodic structure needs Ewald, not available yet (the bare Coulomb sum over "
-                             "periodic images does not converge)",
-                     s.source, s.line, "pbc");
   const std::size_t n = s.size();
   std::vector<double> q(n);
   if (!parameters_.charges.empty()) {
@@ -52,38 +48,14 @@ void PointCharges::compute(const Structure& s, const NeighborList&, const EvalRe
         throw InputError(where + "non-finite charge of atom " + std::to_string(i), s.source, s.line, key);
     }
   }
-
-  // Direct O(N²) sum over pairs i < j; each pair's energy and virial are split half/half between its atoms.
   double energy = 0.0;
-  Mat3 virial = Mat3::Zero();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (q[i] == 0.0) continue;
-    const Vec3 ri = s.positions.row(static_cast<Eigen::Index>(i)).transpose();
-    for (std::size_t j = i + 1; j < n; ++j) {
-      if (q[j] == 0.0) continue;
-      const Vec3 d = s.positions.row(static_cast<Eigen::Index>(j)).transpose() - ri;
-      const double r = d.norm();
-      const double e = kCoulomb * q[i] * q[j] / r;
-      const Vec3 g = (-e / (r * r)) * d;  // dE/d(r_j − r_i)
-      energy += e;
-      const Mat3 w = -g * d.transpose();  // F_j ⊗ d
-      virial += w;
-      if (request.forces) {
-        result.forces.row(static_cast<Eigen::Index>(i)) += g.transpose();
-        result.forces.row(static_cast<Eigen::Index>(j)) -= g.transpose();
-      }
-      if (request.atom_energies) {
-        result.atom_energies[static_cast<Eigen::Index>(i)] += 0.5 * e;
-        result.atom_energies[static_cast<Eigen::Index>(j)] += 0.5 * e;
-      }
-      if (request.atom_virials) {
-        result.atom_virials[i] += 0.5 * w;
-        result.atom_virials[j] += 0.5 * w;
-      }
-    }
+  try {
+    energy = add_electrostatics(s, nl, q, parameters_.electrostatics, request, result);
+  } catch (const InputError& e) {
+    if (!e.source().empty()) throw;
+    throw InputError(where + e.message(), s.source, s.line, e.field());
   }
   result.energy += energy;
-  if (request.virial) result.virial += virial;
   result.term_energies.emplace_back(name(), energy);
 }
 
@@ -94,6 +66,18 @@ std::string PointCharges::spec() const {
     s += sep + ("q_" + element_symbol(z)) + "=" + spec_support::format_real(q);
     sep = ',';
   }
+  const ElectrostaticsOptions& o = parameters_.electrostatics;
+  const ElectrostaticsOptions defaults;
+  const auto add = [&](const char* key, double value, double fallback) {
+    if (value == fallback) return;
+    s += sep + std::string(key) + "=" + spec_support::format_real(value);
+    sep = ',';
+  };
+  add("accuracy", o.accuracy, defaults.accuracy);
+  add("rc", o.rcut, defaults.rcut);
+  add("sigma", o.sigma, defaults.sigma);
+  add("debye", o.debye_length, defaults.debye_length);
+  add("permittivity", o.permittivity, defaults.permittivity);
   return s;
 }
 
@@ -105,7 +89,31 @@ std::unique_ptr<Model> PointCharges::from_spec(const ModelSpec& spec) {
     SpecParams one(spec);
     P.charges[z] = one.real(kv.first, 0.0);
   }
-  spec_support::finish(params, spec, "q_X (charge of element X, e)");
+  ElectrostaticsOptions& o = P.electrostatics;
+  o.accuracy = params.real("accuracy", o.accuracy);
+  spec_support::require(o.accuracy > 0.0 && o.accuracy < 1e-2, spec, "accuracy", o.accuracy, "must be in (0, 0.01)");
+  o.rcut = params.real("rc", o.rcut);
+  spec_support::require(o.rcut > 0.0, spec, "rc", o.rcut, "must be > 0 (Å)");
+  o.sigma = params.real("sigma", o.sigma);
+  spec_support::require(o.sigma >= 0.0, spec, "sigma", o.sigma, "must be >= 0 (Å)");
+  o.permittivity = params.real("permittivity", o.permittivity);
+  spec_support::require(o.permittivity >= 1.0, spec, "permittivity", o.permittivity, "must be >= 1");
+  o.debye_length = params.real("debye", 0.0);
+  spec_support::require(o.debye_length >= 0.0, spec, "debye", o.debye_length, "must be >= 0 (Å)");
+  const double ionic_strength = params.real("ionic_strength", 0.0);
+  const double temperature = params.real("temperature", 298.15);
+  spec_support::require(ionic_strength >= 0.0, spec, "ionic_strength", ionic_strength, "must be >= 0 (mol/L)");
+  spec_support::require(temperature > 0.0, spec, "temperature", temperature, "must be > 0 (K)");
+  if (ionic_strength > 0.0) {
+    spec_support::require(o.debye_length == 0.0, spec, "debye", o.debye_length,
+                          "cannot be given together with ionic_strength");
+    o.debye_length = debye_length(ionic_strength, o.permittivity, temperature);
+  }
+  spec_support::require(o.sigma == 0.0 || o.debye_length == 0.0, spec, "sigma", o.sigma,
+                        "cannot be combined with Debye screening");
+  spec_support::finish(params, spec,
+                       "q_X (charge of element X, e), accuracy, rc (Å), sigma (Å), debye (Å), ionic_strength "
+                       "(mol/L), permittivity, temperature (K)");
   return std::make_unique<PointCharges>(std::move(P));
 }
 

@@ -288,10 +288,12 @@ const std::vector<ModelInfo>& model_registry() {
        "One element only.",
        StillingerWeber::from_spec},
       {"charges",
-       "Bare Coulomb point charges k_e q_i q_j/r (k_e=14.399645 eV·Å/e²), direct sum over all pairs, non-periodic "
-       "structures only (periodic needs Ewald, not available yet). Charges (e) per element q_X (e.g. q_Na=1,"
-       "q_Cl=-1), or, with no q_X given, from the per-atom column initial_charges or else charges of the "
-       "structure. Reports cutoff 0: it needs no neighbour list.",
+       "Coulomb interaction of fixed charges k_e q_i q_j/r (k_e=14.399645 eV·Å/e²): direct sum for non-periodic "
+       "structures, Ewald summation for 3-D periodic cells (accuracy=1e-8, real-space rc=10 Å). Charges (e) per "
+       "element q_X (e.g. q_Na=1,q_Cl=-1), or, with no q_X given, from the per-atom column initial_charges or "
+       "else charges. Options: sigma (Å, Gaussian-smeared charges, erf damping), debye (Å, Yukawa screening) or "
+       "ionic_strength (mol/L) with temperature (K, default 298.15), permittivity (relative, default 1). "
+       "Reports cutoff 0 (long range).",
        PointCharges::from_spec},
   };
   return registry;

@@ -243,7 +243,7 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) {
       fprod[t] = af[t] * tf[t] * fjk[t];
-      inv_rjk[t] = 1.0 / rjk[t];
+      if (derivatives) inv_rjk[t] = 1.0 / rjk[t];
     }
   } else {
 #pragma omp simd
@@ -267,18 +267,22 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       for (std::size_t t = 0; t < nt; ++t) {
         const double da = ar[t] - rs, db = br[t] - rs, dj = rjk[t] - rs;
         arg[t] = -eta * (da * da + db * db + dj * dj);
-        dga[t] = -2.0 * eta * da;
-        dgb[t] = -2.0 * eta * db;
-        dt[t] = -2.0 * eta * dj;
+        if (derivatives) {
+          dga[t] = -2.0 * eta * da;
+          dgb[t] = -2.0 * eta * db;
+          dt[t] = -2.0 * eta * dj;
+        }
       }
     } else {
 #pragma omp simd
       for (std::size_t t = 0; t < nt; ++t) {
         const double da = ar[t] - rs, db = br[t] - rs;
         arg[t] = -eta * (da * da + db * db);
-        dga[t] = -2.0 * eta * da;
-        dgb[t] = -2.0 * eta * db;
-        dt[t] = 0.0;
+        if (derivatives) {
+          dga[t] = -2.0 * eta * da;
+          dgb[t] = -2.0 * eta * db;
+          dt[t] = 0.0;
+        }
       }
     }
     clamp_exp_argument(arg, nt);
@@ -291,17 +295,36 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
     double* pw = k.pw.data() + c * kc;
     double* dpw = k.dpw.data() + c * kc;
     double* lc = k.lc.data();
+    const double lambda = P.lambda, lz = P.lambda * P.zeta;
+    // One fused pass for the common ζ = 1..4 (the products in the order of the scalar square-and-multiply);
+    // otherwise lc first, then the power by repeated squaring or std::pow.
+    auto fused = [&](auto power) {
 #pragma omp simd
-    for (std::size_t t = 0; t < nt; ++t) lc[t] = 1.0 + P.lambda * cosv[t];
+      for (std::size_t t = 0; t < nt; ++t) {
+        const double x = 1.0 + lambda * cosv[t];
+        const double p = power(x);
+        const double ok = x > 0.0 ? 1.0 : 0.0;  // masks, not branches: those would stop the vectoriser
+        pw[t] = ok * (p * x);
+        dpw[t] = ok * (lz * p);
+      }
+    };
+    switch (P.integer_zeta) {
+      case 1: fused([](double) { return 1.0; }); continue;
+      case 2: fused([](double x) { return x; }); continue;
+      case 3: fused([](double x) { return x * x; }); continue;
+      case 4: fused([](double x) { return x * (x * x); }); continue;
+      default: break;
+    }
+#pragma omp simd
+    for (std::size_t t = 0; t < nt; ++t) lc[t] = 1.0 + lambda * cosv[t];
     if (P.integer_zeta >= 1) {
       integer_power(lc, nt, P.integer_zeta - 1, dpw, k.base.data());
     } else {
       for (std::size_t t = 0; t < nt; ++t) dpw[t] = lc[t] > 0.0 ? std::pow(lc[t], P.zeta - 1.0) : 0.0;
     }
-    const double lz = P.lambda * P.zeta;
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) {
-      const double ok = lc[t] > 0.0 ? 1.0 : 0.0;  // masks, not branches: those would stop the vectoriser
+      const double ok = lc[t] > 0.0 ? 1.0 : 0.0;
       pw[t] = ok * (dpw[t] * lc[t]);
       dpw[t] = ok * (lz * dpw[t]);
     }

@@ -22,7 +22,7 @@ SoapParameters validated(SoapParameters p) {
   std::sort(p.species.begin(), p.species.end());
   if (std::adjacent_find(p.species.begin(), p.species.end()) != p.species.end())
     throw InputError("species listed twice", "", 0, "species");
-  if (p.n_max < 1 || p.n_max > 24) throw InputError("n_max must be an integer between 1 and 24", "", 0, "n_max");
+  if (p.n_max < 1 || p.n_max > 15) throw InputError("n_max must be an integer between 1 and 15", "", 0, "n_max");
   if (p.l_max < 0 || p.l_max > 20) throw InputError("l_max must be an integer between 0 and 20", "", 0, "l_max");
   if (!(p.r_cut > 0.0) || !std::isfinite(p.r_cut)) throw InputError("r_cut must be a positive number (Å)", "", 0, "r_cut");
   if (!(p.sigma >= 0.01 * p.r_cut && p.sigma <= p.r_cut))

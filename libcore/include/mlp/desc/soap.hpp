@@ -55,7 +55,7 @@ class SoapKernel;  // the per-atom kernels (soap_compute.cpp)
 /// "sigma":0.5, "cutoff_width":0.5, "radial_basis":"gto", "normalize":true, "central_weight":1.0}.
 struct SoapParameters {
   std::vector<int> species;        ///< atomic numbers; sorted ascending and validated (unique, 1..118) by Soap
-  int n_max = 8;                   ///< radial functions, 1..24
+  int n_max = 8;                   ///< radial functions, 1..15 (the GTO overlap is ill-conditioned beyond)
   int l_max = 6;                   ///< largest angular momentum, 0..20
   double r_cut = 5.0;              ///< Å, > 0
   double sigma = 0.5;              ///< Å, Gaussian width of the atomic densities, > 0

@@ -376,8 +376,10 @@ DescriptorValues Soap::compute(const Structure& s, const NeighborList& nl, Descr
         pair_entry[q] = entry_of(nl.neighbor(q));
     gr.entry_offsets.push_back(gr.atom.size());
   }
-  gr.position.assign(data, 0.0);
-  gr.strain.assign(out.offsets.back() * 9, 0.0);
+  // resize, not assign: every atom zeroes its own blocks in pass 2 (in parallel, while they are in cache), and a
+  // reused DescriptorGradients then costs no serial memset of the whole array.
+  gr.position.resize(data);
+  gr.strain.resize(out.offsets.back() * 9);
 
   const SoapKernel kernel(*this);
   FirstError err;
@@ -397,6 +399,8 @@ DescriptorValues Soap::compute(const Structure& s, const NeighborList& nl, Descr
         std::copy(sc.p.begin(), sc.p.end(), out.row(i));
         double* self = gr.position.data() + gr.data_offsets[gr.entry_offsets[i]];
         double* strain = gr.strain.data() + out.offsets[i] * 9;
+        std::fill(self, self + (gr.entry_offsets[i + 1] - gr.entry_offsets[i]) * 3 * K, 0.0);
+        std::fill(strain, strain + 9 * K, 0.0);
         for (std::size_t m = 0; m < sc.nb.size(); ++m) {
           kernel.neighbour_gradient(m, norm, sc);
           const Neighbour& nb = sc.nb[m];

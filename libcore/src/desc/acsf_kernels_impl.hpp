@@ -267,7 +267,7 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       for (std::size_t t = 0; t < nt; ++t) {
         const double da = ar[t] - rs, db = br[t] - rs, dj = rjk[t] - rs;
         arg[t] = -eta * (da * da + db * db + dj * dj);
-        if (derivatives) {
+        if (M == Mode::dense) {
           dga[t] = -2.0 * eta * da;
           dgb[t] = -2.0 * eta * db;
           dt[t] = -2.0 * eta * dj;
@@ -278,7 +278,7 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       for (std::size_t t = 0; t < nt; ++t) {
         const double da = ar[t] - rs, db = br[t] - rs;
         arg[t] = -eta * (da * da + db * db);
-        if (derivatives) {
+        if (M == Mode::dense) {
           dga[t] = -2.0 * eta * da;
           dgb[t] = -2.0 * eta * db;
           dt[t] = 0.0;
@@ -390,28 +390,43 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
         D[t] += Wf * dpw[t];
       }
     }
-    double *T = k.T.data(), *Ta = k.Ta.data(), *Tb = k.Tb.data(), *Tj = k.Tj.data(), *Ds = k.Ds.data();
+    // With d ln g/dr = −2η(r − r_s) for each factor of E_u, the sums over the terms need only T = Σ H_u E_u,
+    // Te = Σ η_u H_u E_u and Tes = Σ η_u r_s,u H_u E_u: d/dr_ij → −2(r_ij Te − Tes), the same for r_ik, r_jk.
+    double *T = k.T.data(), *Te = k.Ta.data(), *Tes = k.Tb.data(), *Ds = k.Ds.data();
+    bool shifted = false;
+    for (const AngularTerm& term : g.terms) shifted = shifted || term.rshift != 0.0;
 #pragma omp simd
-    for (std::size_t t = 0; t < nt; ++t) T[t] = Ta[t] = Tb[t] = Tj[t] = Ds[t] = 0.0;
+    for (std::size_t t = 0; t < nt; ++t) T[t] = Te[t] = Tes[t] = Ds[t] = 0.0;
     for (std::size_t u = 0; u < U; ++u) {
-      const double *H = k.H.data() + u * kc, *D = k.D.data() + u * kc, *E = k.E.data() + u * kc,
-                   *dga = k.dga.data() + u * kc, *tdg = k.tdg.data() + u * kc, *dt = k.dt.data() + u * kc;
+      const double eta = g.terms[u].eta, eta_rs = g.terms[u].eta * g.terms[u].rshift;
+      const double *H = k.H.data() + u * kc, *D = k.D.data() + u * kc, *E = k.E.data() + u * kc;
+      if (shifted) {
 #pragma omp simd
-      for (std::size_t t = 0; t < nt; ++t) {
-        const double he = H[t] * E[t];
-        T[t] += he;
-        Ta[t] += he * dga[t];
-        Tb[t] += he * tdg[t];
-        Tj[t] += he * dt[t];
-        Ds[t] += D[t] * E[t];
+        for (std::size_t t = 0; t < nt; ++t) {
+          const double he = H[t] * E[t];
+          T[t] += he;
+          Te[t] += eta * he;
+          Tes[t] += eta_rs * he;
+          Ds[t] += D[t] * E[t];
+        }
+      } else {
+#pragma omp simd
+        for (std::size_t t = 0; t < nt; ++t) {
+          const double he = H[t] * E[t];
+          T[t] += he;
+          Te[t] += eta * he;
+          Ds[t] += D[t] * E[t];
+        }
       }
     }
+    const double narrow = g.narrow ? 1.0 : 0.0;
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) {
       const double s_cos = Ds[t] * fprod[t];
-      const double s_ij = Ta[t] * fprod[t] + T[t] * (adf[t] * tf[t] * fjk[t]);
-      const double s_ik = Tb[t] * fprod[t] + T[t] * (af[t] * tdf[t] * fjk[t]);
-      const double s_jk = (Tj[t] * fprod[t] + T[t] * (af[t] * tf[t] * dfjk[t])) * inv_rjk[t];
+      const double s_ij = -2.0 * (ar[t] * Te[t] - Tes[t]) * fprod[t] + T[t] * (adf[t] * tf[t] * fjk[t]);
+      const double s_ik = -2.0 * (br[t] * Te[t] - Tes[t]) * fprod[t] + T[t] * (af[t] * tdf[t] * fjk[t]);
+      const double s_jk =
+          narrow * (-2.0 * (rjk[t] * Te[t] - Tes[t]) * fprod[t] + T[t] * (af[t] * tf[t] * dfjk[t])) * inv_rjk[t];
       be[t] = s_cos * (ainv[t] * tinv[t]) - s_jk;
       aa[t] = (s_ij - s_cos * cosv[t] * ainv[t]) * ainv[t] + s_jk;
       ab[t] = (s_ik - s_cos * cosv[t] * tinv[t]) * tinv[t] + s_jk;

@@ -1,5 +1,6 @@
-// Behler-Parrinello symmetry functions: parameters (JSON, n2p2 input.nn, preset) and the per-atom kernels with
-// analytic gradients. See mlp/desc/acsf.hpp for the definitions.
+// Behler-Parrinello symmetry functions: parameters (JSON, n2p2 input.nn, preset), cutoff functions, and the
+// OpenMP drivers of compute()/accumulate(). The per-centre kernels are in acsf_kernels*.{cpp,hpp}. See
+// mlp/desc/acsf.hpp for the definitions.
 #include "mlp/desc/acsf.hpp"
 
 #include <algorithm>

@@ -2,16 +2,16 @@
 // x86-64/SSE2, AVX2, AVX-512), so that the same source is vectorised for each. No include guard on purpose.
 // Floating-point contraction (FMA) stays off in every variant: all variants give the same bits.
 //
-// The angular triplet loop is organised for the vectoriser: for one
-// neighbour a, the partners b that pass the j–k cutoff are compacted, their data copied into contiguous arrays,
-// and every quantity (r_jk, cutoff, Gaussians, angular powers, derivatives) is computed by short loops over those
-// arrays. Gaussians factorise, exp(−η[(r_ij−r_s)² + (r_ik−r_s)² + (r_jk−r_s)²]) = g_a g_b g_jk, so only the j–k
-// factor is evaluated per triplet, once per distinct (η, r_s); the angular factor (1 + λ cos)^ζ once per distinct
-// (λ, ζ), integer ζ by repeated squaring.
+// The angular triplet loop is organised for the vectoriser: the pairs (a, b) of group members that pass the j–k
+// cutoff are compacted into chunks of up to kChunk triplets (across several a), their data gathered into
+// contiguous arrays, and every quantity (r_jk, cutoff, Gaussians, angular powers, derivatives) is computed by
+// loops over those arrays. Per triplet there is one exp per distinct (η, r_s) of the group ("term":
+// exp(−η[(r_ij−r_s)² + (r_ik−r_s)² + (r_jk−r_s)²]) as a single exp, not three) and one power per distinct
+// (λ, ζ) ("power", integer ζ by the products of square-and-multiply); each function then combines one of each.
 //
-// accumulate() needs only Σ_k w_k dq_k/dr: the weights are folded into per-triplet sums over the functions first,
-// so its chain rule runs once per triplet, not once per function. Every sum over triplets uses fixed partial sums
-// (acsf_simd.hpp) or per-triplet arrays, so the results do not depend on the thread that computes a centre.
+// accumulate() needs only Σ_k w_k dq_k/dr: the weights are folded into per-triplet sums over the functions
+// first, so its chain rule runs once per triplet, not once per function. Sums over triplets use fixed partial
+// sums (acsf_simd.hpp) or per-position arrays, so the results never depend on the vector width or the thread.
 #include "acsf_simd.hpp"
 
 // f_c and df_c/dr of n values; vectorised for the types without trigonometric functions.

@@ -178,6 +178,34 @@ else
   fail "NVT run: $(grep -m1 ERROR nvt.log)"
 fi
 
+# A learned model file (MODL): a linear SOAP model fitted here on the shipped Si frames runs through the same
+# driver and agrees with mlp-eval to 1e-9, serially and with domain decomposition.
+if "$MLP_BIN/mlp-fit" -q --model-type linear --preset soap-small "$MLP_SRC/share/mlp/examples/si_mlearn_test.extxyz" \
+     -o linear.mlp > fit.out 2>&1; then
+  "$INSTALL" --model "$TMP/linear.mlp" --name mlp_Linear_Si --species Si --dir "$TMP/models" > /dev/null ||
+    fail "mlp-kim-install of a model file"
+  static "kim init mlp_Linear_Si metal" "$KIM_PAIR" learned
+  "$MLP_BIN/mlp-eval" -q -m linear.mlp start.xyz -o eval_learned.xyz || fail "mlp-eval of the learned model"
+  awk 'NR == 2 { match($0, /MLP_energy=[^ ]*/); e = substr($0, RSTART + 11, RLENGTH - 11)
+                 match($0, /MLP_stress="[^"]*"/); split(substr($0, RSTART + 12, RLENGTH - 13), s, " ")
+                 k = 1.6021765e6
+                 printf "0 %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", e, -k * s[1], -k * s[5], -k * s[9], -k * s[2], -k * s[3], -k * s[6] }' \
+    eval_learned.xyz > eval_learned.row
+  key_forces eval_learned.xyz 2 2 > eval_learned.forces
+  for np in $ranks; do
+    rm -f forces_learned.dump
+    if run_lmp "$np" in.learned learned$np.log > /dev/null 2>&1; then
+      key_forces forces_learned.dump 9 2 > learned$np.forces
+      compare "learned SOAP model through KIM ($np rank(s)) vs mlp-eval" "$(thermo_row learned$np.log)" \
+        "$(cat eval_learned.row)" learned$np.forces eval_learned.forces
+    else
+      fail "learned model lmp run with $np rank(s): $(grep -m1 ERROR learned$np.log)"
+    fi
+  done
+else
+  fail "mlp-fit of the learned model for KIM: $(tail -n 3 fit.out)"
+fi
+
 # Bad input: a species the model does not know, a corrupt model file.
 setup "$KIM_INIT" "kim interactions C" > in.badspecies
 expect_status 1 "kim interactions with an unknown species fails" -- lmp -nocite -log bad1.log -in in.badspecies

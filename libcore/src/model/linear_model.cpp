@@ -62,14 +62,18 @@ void LinearModel::compute(const Structure& s, const NeighborList& nl, const Eval
   dE_dq.offsets = q.offsets;
   dE_dq.data.assign(q.data.size(), 0.0);
   double energy = 0.0;
+  // With contributing flags (domain decomposition), E = Σ over flagged atoms of E_i: padding atoms have no
+  // dE/dq of their own, yet receive forces through the descriptors of flagged atoms.
+  const std::vector<std::uint8_t>* flags = request.contributing;
   for (std::size_t i = 0; i < n; ++i) {
     const Eigen::VectorXd& w = weights_.at(s.numbers[i]);
     const double e_i =
         Eigen::Map<const Eigen::VectorXd>(q.row(i), static_cast<Eigen::Index>(q.row_size(i))).dot(w) +
         isolated_.at(s.numbers[i]);
+    if (request.atom_energies) result.atom_energies[static_cast<Eigen::Index>(i)] += e_i;
+    if (flags && !(*flags)[i]) continue;
     Eigen::Map<Eigen::VectorXd>(dE_dq.row(i), static_cast<Eigen::Index>(q.row_size(i))) = w;
     energy += e_i;
-    if (request.atom_energies) result.atom_energies[static_cast<Eigen::Index>(i)] += e_i;
   }
   result.energy += energy;
   if (request.forces || request.virial) {

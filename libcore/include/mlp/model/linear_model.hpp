@@ -34,6 +34,8 @@ class LinearModel final : public Model {
                EvalResult& result) const override;
   /// True if every element is a centre element of the descriptor.
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
+  /// Honours EvalRequest::contributing (KIM/LAMMPS domain decomposition).
+  bool supports_contributing() const override { return true; }
 
   void set_spec(std::string spec) { spec_ = std::move(spec); }
   const Descriptor& descriptor() const { return *descriptor_; }

@@ -31,7 +31,7 @@ struct Scratch {
   std::vector<double> c;      // c^a_{nlm}: [(a·n_max + n)·L2 + lm]
   std::vector<double> p;      // power spectrum (then normalised)
   std::vector<double> y, g;   // per neighbour contractions y^b_{n'l}, g^b_{n'l}: [(b·n_max + n')·L + l] (·3 for g)
-  std::vector<double> dp;     // dq_k/dd of the current neighbour: [3k + a]
+  std::vector<double> dp;     // dq_k/dd of the current neighbour: [a·K + k]; dE/dp in accumulate()
   std::vector<double> G;      // dE/dc, layout of c
 };
 
@@ -151,7 +151,7 @@ class SoapKernel {
     return norm;
   }
 
-  // dq_k/dd_m of neighbour m into sc.dp[3k + a] (sc.p already normalised, `norm` = |p|).
+  // dq_k/dd_m of neighbour m into sc.dp, component-major: [a·K + k] (sc.p already normalised, `norm` = |p|).
   void neighbour_gradient(std::size_t m, double norm, Scratch& sc) const {
     const auto L2 = static_cast<std::size_t>(L2_);
     const auto L = static_cast<std::size_t>(L_);
@@ -159,10 +159,13 @@ class SoapKernel {
     const Neighbour& nb = sc.nb[m];
     const double* Y = sc.Y.data() + m * L2;
     const double* dY = sc.dY.data() + m * L2 * 3;
-    // y^b_{n'l} = Σ_m Y_lm c^b_{n'lm}, g^b_{n'l} = Σ_m ∇Y_lm c^b_{n'lm}.
-    const std::size_t SN = static_cast<std::size_t>(S_ * N_);
-    sc.y.resize(SN * L);
-    sc.g.resize(SN * L * 3);
+    // y^b_{n'l} = Σ_m Y_lm c^b_{n'lm}, g^b_{n'l} = Σ_m ∇Y_lm c^b_{n'lm} (components stored one after another).
+    const std::size_t SN = static_cast<std::size_t>(S_ * N_), SNL = SN * L;
+    sc.y.resize(SNL);
+    sc.g.resize(SNL * 3);
+    double* gxs = sc.g.data();
+    double* gys = gxs + SNL;
+    double* gzs = gys + SNL;
     for (std::size_t bn = 0; bn < SN; ++bn) {
       const double* c = sc.c.data() + bn * L2;
       for (std::size_t l = 0; l < L; ++l) {
@@ -174,52 +177,66 @@ class SoapKernel {
           gz += dY[3 * lm + 2] * c[lm];
         }
         sc.y[bn * L + l] = y;
-        double* g = sc.g.data() + (bn * L + l) * 3;
-        g[0] = gx;
-        g[1] = gy;
-        g[2] = gz;
+        gxs[bn * L + l] = gx;
+        gys[bn * L + l] = gy;
+        gzs[bn * L + l] = gz;
       }
     }
-    const Vec3 u = nb.d / nb.r;
+    const double ux = nb.d[0] / nb.r, uy = nb.d[1] / nb.r, uz = nb.d[2] / nb.r;
     const double* A = sc.A.data() + m * NL;
     const double* B = sc.B.data() + m * NL;
     const int s = nb.species;
-    sc.dp.assign(3 * K_, 0.0);
+    sc.dp.resize(3 * K_);
+    double* dx = sc.dp.data();
+    double* dy = dx + K_;
+    double* dz = dy + K_;
     const auto& fs = soap_.features();
-    double dot[3] = {0.0, 0.0, 0.0};
-    for (std::size_t k = 0; k < K_; ++k) {
-      const Soap::Feature& f = fs[k];
-      if (f.a != s && f.b != s) continue;
-      double t = 0.0, gx = 0.0, gy = 0.0, gz = 0.0;
-      if (f.a == s) {  // Σ_m dc^a_{nlm} c^b_{n'lm}
-        const std::size_t nl = static_cast<std::size_t>(f.n * L_ + f.l);
-        const std::size_t bl = static_cast<std::size_t>((f.b * N_ + f.np) * L_ + f.l);
-        t += A[nl] * sc.y[bl];
-        gx += B[nl] * sc.g[3 * bl];
-        gy += B[nl] * sc.g[3 * bl + 1];
-        gz += B[nl] * sc.g[3 * bl + 2];
+    // Features come in blocks of L consecutive l for one (a, b, n, n'): Σ_m dc^a c^b + c^a dc^b per block.
+    for (std::size_t k0 = 0; k0 < K_; k0 += L) {
+      const Soap::Feature& f = fs[k0];
+      double t[21] = {0.0}, hx[21] = {0.0}, hy[21] = {0.0}, hz[21] = {0.0};
+      if (f.a == s) {
+        const double* As = A + f.n * L_;
+        const double* Bs = B + f.n * L_;
+        const std::size_t o = static_cast<std::size_t>((f.b * N_ + f.np) * L_);
+        for (std::size_t l = 0; l < L; ++l) {
+          t[l] += As[l] * sc.y[o + l];
+          hx[l] += Bs[l] * gxs[o + l];
+          hy[l] += Bs[l] * gys[o + l];
+          hz[l] += Bs[l] * gzs[o + l];
+        }
       }
-      if (f.b == s) {  // Σ_m c^a_{nlm} dc^b_{n'lm}
-        const std::size_t nl = static_cast<std::size_t>(f.np * L_ + f.l);
-        const std::size_t al = static_cast<std::size_t>((f.a * N_ + f.n) * L_ + f.l);
-        t += A[nl] * sc.y[al];
-        gx += B[nl] * sc.g[3 * al];
-        gy += B[nl] * sc.g[3 * al + 1];
-        gz += B[nl] * sc.g[3 * al + 2];
+      if (f.b == s) {
+        const double* As = A + f.np * L_;
+        const double* Bs = B + f.np * L_;
+        const std::size_t o = static_cast<std::size_t>((f.a * N_ + f.n) * L_);
+        for (std::size_t l = 0; l < L; ++l) {
+          t[l] += As[l] * sc.y[o + l];
+          hx[l] += Bs[l] * gxs[o + l];
+          hy[l] += Bs[l] * gys[o + l];
+          hz[l] += Bs[l] * gzs[o + l];
+        }
       }
-      double* d = sc.dp.data() + 3 * k;
-      d[0] = f.factor * (t * u[0] + gx);
-      d[1] = f.factor * (t * u[1] + gy);
-      d[2] = f.factor * (t * u[2] + gz);
-      for (int a = 0; a < 3; ++a) dot[a] += sc.p[k] * d[a];
+      for (std::size_t l = 0; l < L; ++l) {
+        const double F = fs[k0 + l].factor;
+        dx[k0 + l] = F * (t[l] * ux + hx[l]);
+        dy[k0 + l] = F * (t[l] * uy + hy[l]);
+        dz[k0 + l] = F * (t[l] * uz + hz[l]);
+      }
     }
     if (p_.normalize && norm > 0.0) {  // d(p/|p|) = (dp − q (q·dp))/|p|
+      double ox = 0.0, oy = 0.0, oz = 0.0;
+      for (std::size_t k = 0; k < K_; ++k) {
+        ox += sc.p[k] * dx[k];
+        oy += sc.p[k] * dy[k];
+        oz += sc.p[k] * dz[k];
+      }
       const double inv = 1.0 / norm;
-      for (std::size_t k = 0; k < K_; ++k)
-        for (int a = 0; a < 3; ++a) {
-          double& d = sc.dp[3 * k + static_cast<std::size_t>(a)];
-          d = (d - sc.p[k] * dot[a]) * inv;
-        }
+      for (std::size_t k = 0; k < K_; ++k) {
+        dx[k] = (dx[k] - sc.p[k] * ox) * inv;
+        dy[k] = (dy[k] - sc.p[k] * oy) * inv;
+        dz[k] = (dz[k] - sc.p[k] * oz) * inv;
+      }
     }
   }
 
@@ -406,9 +423,11 @@ DescriptorValues Soap::compute(const Structure& s, const NeighborList& nl, Descr
           const Neighbour& nb = sc.nb[m];
           double* block = gr.position.data() + gr.data_offsets[static_cast<std::size_t>(pair_entry[nb.pair])];
           const double dx = nb.d[0], dy = nb.d[1], dz = nb.d[2];
-          const double* dp = sc.dp.data();
+          const double* px = sc.dp.data();
+          const double* py = px + K;
+          const double* pz = py + K;
           for (std::size_t k = 0; k < K; ++k) {
-            const double gx = dp[3 * k], gy = dp[3 * k + 1], gz = dp[3 * k + 2];
+            const double gx = px[k], gy = py[k], gz = pz[k];
             block[3 * k] += gx;
             block[3 * k + 1] += gy;
             block[3 * k + 2] += gz;

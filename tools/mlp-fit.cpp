@@ -171,7 +171,11 @@ int main(int argc, char** argv) {
   app.add_option("--model-type", o.model_type, "Model type (linear)")->capture_default_str();
   app.add_option("--preset", o.preset, "Descriptor preset NAME (share/mlp/presets/NAME.json)");
   app.add_option("--params", o.params, "Descriptor parameters, a JSON file (ACSF or SOAP)");
-  app.add_option("--valid", o.valid, "Validation structures (extxyz[.gz]); not used for fitting")->take_all();
+  app.add_option("--valid", o.valid, "Validation structures (extxyz[.gz]), not used for fitting (repeatable)")
+      ->type_size(1)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--valid-fraction", o.valid_fraction, "Fraction of the frames held out for validation, in [0,1)")
       ->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of the random train/validation split")->capture_default_str();
@@ -185,7 +189,11 @@ int main(int argc, char** argv) {
   app.add_option("--virial-sigma", o.virial_sigma, "Sigma of virial components per atom (eV/atom), or 'off'")
       ->capture_default_str();
   app.add_option("--sigma", o.sigma_overrides,
-                 "Per config_type sigmas CONFIG_TYPE:energy=S,force=S,virial=S (units as above; repeatable)");
+                 "Per config_type sigmas CONFIG_TYPE:energy=S,force=S,virial=S (units as above; repeatable)")
+      ->type_size(1)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--energy-key", o.labels.energy, "Reference energy key (eV)")->capture_default_str();
   app.add_option("--forces-key", o.labels.forces, "Reference forces key (eV/Å)")->capture_default_str();
   app.add_option("--stress-key", o.labels.stress, "Reference stress key (eV/Å^3, ASE sign)")->capture_default_str();

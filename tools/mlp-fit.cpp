@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
   app.add_option("--virial-sigma", o.virial_sigma, "Sigma of virial components per atom (eV/atom), or 'off'")
       ->capture_default_str();
   app.add_option("--sigma", o.sigma_overrides,
-                 "Per config_type sigmas CONFIG_TYPE:energy=S,force=S,virial=S (units as above; repeatable)")
+                 "Per config_type sigmas CONFIG_TYPE:KEY=S,... with KEY energy, force or virial (units as above; "
+                 "repeatable)")
       ->type_size(1)
       ->expected(1)
       ->allow_extra_args(false)

@@ -12,7 +12,8 @@ allowed_desc="util core io geom desc"
 allowed_model="util core io geom desc model"
 allowed_md="util core io geom desc model md"
 allowed_check="util core io geom desc model md check"
-for module in util core io geom desc model md check; do
+allowed_fit="util core io geom desc model fit"
+for module in util core io geom desc model md check fit; do
   var="allowed_$module"
   allowed=${!var}
   for f in $(find "$inc/$module" "$src/$module" -name '*.[ch]pp' 2>/dev/null); do

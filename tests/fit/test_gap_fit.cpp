@@ -6,8 +6,10 @@
 
 #include <Eigen/Dense>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <random>
+#include <sstream>
 
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/fit/dataset.hpp"
@@ -247,6 +249,17 @@ TEST_CASE("GAP fit refuses bad input with clear errors", "[gap_fit]") {
   CHECK(std::isfinite(evaluate(*one.model, frames[0]).energy));
 }
 
+TEST_CASE("GAP fit memory estimate grows with M x (M + frame rows), not with the observations", "[gap_fit]") {
+  // Hand count: 2 M² + 3 candidates·d + threads·(2 (1 + 3N + 6)(M + 1) + d M) doubles.
+  CHECK(gap_fit_memory_bytes(10, 4, 100, 2, 5) == 8 * (2 * 100 + 3 * 100 * 4 + 2 * (2 * 22 * 11 + 40)));
+  // The issue's goal: 4000 sparse points, 200,000 observations (about 66,000 atoms in frames of <= 96 atoms),
+  // SOAP n_max 8 l_max 6 (d = 252), 2 threads: well below 8 GB.
+  const std::size_t bytes = gap_fit_memory_bytes(4000, 252, 66000, 2, 96);
+  INFO(bytes / 1e9 << " GB");
+  CHECK(bytes < std::size_t{8} << 30);
+  CHECK(bytes > std::size_t{4000} * 4000 * 8 * 2);
+}
+
 // A quick real fit: the shipped copy of the mlearn Si test set (25 frames of 24-64 atoms, PBE), 20 frames to train
 // and 5 to validate, SOAP small (n_max 4, l_max 3, r_cut 5 Å), 100 CUR sparse points, δ = 1 eV, ζ = 4, σ =
 // 1 meV/atom, 0.1 eV/Å, 0.05 eV/atom. Measured (Release, this code, 2 s): energy RMSE train 5.4, validation 32.6
@@ -280,9 +293,12 @@ TEST_CASE("GAP quick fit on the shipped mlearn Si frames", "[gap_fit][slow]") {
   CHECK(f_valid < 0.35);
 }
 
-// The full mlearn Si benchmark (hidden: run with `test_fit "[.mlearn]"`; minutes): train on the 214 training frames,
-// test on the 25 test frames of Zuo et al. 2020, SOAP n_max 6, l_max 4, r_cut 5 Å, 400 CUR sparse points, δ = 1 eV,
-// ζ = 4, σ = 1 meV/atom, 0.1 eV/Å, 0.05 eV/atom. Published GAP test MAE: 2.91 meV/atom, 0.07 eV/Å.
+// The full mlearn Si benchmark (hidden: run with `test_fit "[.mlearn]"`; 90 s, 120 MB on the 2-core build machine):
+// train on the 214 training frames, test on the 25 test frames of Zuo et al. 2020, SOAP n_max 8, l_max 6, r_cut
+// 5 Å, 1000 CUR sparse points (seed 1), δ = 1 eV, ζ = 4, σ = 1 meV/atom, 0.1 eV/Å, 0.05 eV/atom. Measured: test
+// MAE 2.89 meV/atom and 0.067 eV/Å (RMSE 5.39 meV/atom, 0.108 eV/Å; train MAE 1.43 meV/atom, 0.055 eV/Å).
+// Published GAP test MAE (paper-tables.md): 2.91 meV/atom, 0.07 eV/Å. With n_max 6, l_max 4, 400 points (40 s):
+// test MAE 4.51 meV/atom, 0.080 eV/Å.
 TEST_CASE("GAP on the full mlearn Si benchmark", "[.mlearn]") {
   const std::string train_path = test::shared_data("mlearn_zuo2020/Si_train.extxyz");
   const std::string test_path = test::shared_data("mlearn_zuo2020/Si_test.extxyz");
@@ -293,21 +309,34 @@ TEST_CASE("GAP on the full mlearn Si benchmark", "[.mlearn]") {
   append_frames_from_file(test_path, data);
   Split split;
   for (std::size_t i = 0; i < data.frames.size(); ++i) (i < n_train ? split.train : split.valid).push_back(i);
-  auto d = si_soap(6, 4, 5.0);
+  // Settings can be varied for studies without recompiling: MLP_GAP_STUDY="n_max l_max r_cut sparse delta
+  // sigma_energy sigma_force sigma_virial".
+  double n_max = 8, l_max = 6, r_cut = 5.0, sparse = 1000, delta = 1.0;
+  Sigmas sigma;
+  if (const char* study = std::getenv("MLP_GAP_STUDY")) {
+    std::istringstream in(study);
+    in >> n_max >> l_max >> r_cut >> sparse >> delta >> sigma.energy >> sigma.force >> sigma.virial;
+    REQUIRE(in);
+  }
+  auto d = si_soap(static_cast<int>(n_max), static_cast<int>(l_max), r_cut);
   const IsolatedAtomEnergies e0 = isolated_atom_energies(data.frames, split.train, {14}, d->cutoff());
   GapFitOptions o;
-  o.sparse_points = 400;
+  o.sparse_points = static_cast<std::size_t>(sparse);
+  o.kernel.delta = delta;
+  o.weights.defaults = sigma;
   o.seed = 1;
   const GapFitResult fit = fit_gap(d, data.frames, split, e0.energy, o);
   const ErrorTable train = evaluate_errors(*fit.model, data.frames, split.train);
   const ErrorTable test = evaluate_errors(*fit.model, data.frames, split.valid);
   const auto& a = train.overall();
   const auto& b = test.overall();
+  WARN("settings n_max " << n_max << " l_max " << l_max << " r_cut " << r_cut << " sparse " << sparse << " delta "
+                        << delta << " sigmas " << sigma.energy << " " << sigma.force << " " << sigma.virial);
   WARN("mlearn Si full: energy train RMSE " << a.energy.rmse() * 1e3 << " MAE " << a.energy.mae() * 1e3
                                             << " meV/atom, test RMSE " << b.energy.rmse() * 1e3 << " MAE "
                                             << b.energy.mae() * 1e3 << " meV/atom; force train RMSE "
                                             << a.force.rmse() << " MAE " << a.force.mae() << ", test RMSE "
                                             << b.force.rmse() << " MAE " << b.force.mae() << " eV/Å");
-  CHECK(b.energy.mae() < 0.02);
-  CHECK(b.force.mae() < 0.3);
+  CHECK(b.energy.mae() < 0.0035);  // measured 2.89 meV/atom
+  CHECK(b.force.mae() < 0.08);      // measured 0.067 eV/Å
 }

@@ -208,7 +208,7 @@ std::size_t gap_fit_memory_bytes(std::size_t sparse_points_total, std::size_t de
   const std::size_t rows = 1 + 3 * largest_frame_atoms + 6;
   // Per thread: the frame's rows and targets, its unscaled force/energy/virial rows (same size) and J.
   const std::size_t per_thread = 2 * rows * (m + 1) + descriptor_size * m;
-  return sizeof(double) * (2 * m * m + candidates * descriptor_size + threads * per_thread);
+  return sizeof(double) * (2 * m * m + 3 * candidates * descriptor_size + threads * per_thread);
 }
 
 GapFitResult fit_gap(std::shared_ptr<const Descriptor> descriptor, const std::vector<Structure>& frames,

@@ -65,8 +65,10 @@ struct GapFitResult {
   LossTerms train, valid;                    ///< σ-weighted loss terms at the solution (second pass over frames)
 };
 
-/// Bytes the fit holds at its peak: R and K_MM (M² each), the candidate rows (candidates × d), and for each thread
-/// one frame's rows (1 + 3N + 6) × M plus the kernel derivative d × M; N = largest frame, d = descriptor row size.
+/// Bytes the fit holds at its peak: R and K_MM (M² each), the candidate rows (`candidates` = atoms of the training
+/// frames, held three times while the sparse points are chosen: raw rows, normalised rows, distinct rows) × d, and
+/// for each thread one frame's rows (1 + 3N + 6) × M plus the kernel derivative d × M; N = largest frame, d =
+/// descriptor row size.
 /// The descriptor gradients of the frames in flight (about N × neighbours × 3d per frame) are not included.
 /// threads = 0: OpenMP's default.
 std::size_t gap_fit_memory_bytes(std::size_t sparse_points_total, std::size_t descriptor_size,

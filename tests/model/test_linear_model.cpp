@@ -247,9 +247,16 @@ TEST_CASE("model file: a consistent container with inconsistent content is refus
   CHECK(load_error(container(wrong_hash, good)).find("hash") != std::string::npos);
 
   // An unknown model type.
+  std::string other = header;
+  other.replace(other.find("\"linear\""), 8, "\"mace\"");
+  CHECK(load_error(container(other, good)).find("unknown model type 'mace'") != std::string::npos);
+  // load_model() dispatches on the type: a GAP header over linear weights is refused by the GAP reader.
   std::string gap = header;
   gap.replace(gap.find("\"linear\""), 8, "\"gap\"");
-  CHECK(load_error(container(gap, good)).find("unknown model type 'gap'") != std::string::npos);
+  std::istringstream gap_in(container(gap, good), std::ios::binary);
+  CHECK_THROWS_AS(load_model(gap_in, "g.mlp"), InputError);
+  std::istringstream linear_in(container(header, good), std::ios::binary);
+  CHECK(load_model(linear_in, "l.mlp")->name() == "linear");
 
   // Missing, duplicate and misshapen weights.
   CHECK(load_error(container(header, {good[0]})).find("no weights for Si") != std::string::npos);

@@ -1,11 +1,13 @@
 #include "mlp/model/model_file.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "mlp/core/elements.hpp"
 #include "mlp/io/container.hpp"
+#include "mlp/model/gap_model.hpp"
 #include "mlp/util/error.hpp"
 
 namespace mlp {
@@ -51,8 +53,21 @@ void save_model_file(std::ostream& out, const LinearModel& model, const std::str
   writer.finish();
 }
 
-std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string& source, std::string* header_json) {
-  ContainerReader reader(in, source, "MODL", kModelFileVersion);
+namespace {
+
+std::string model_type_of(const ContainerReader& reader, const std::string& source) {
+  try {
+    const json header = json::parse(reader.header().json);
+    if (!header.is_object() || !header.contains("model_type") || !header.at("model_type").is_string())
+      throw InputError("model header has no \"model_type\"", source, 0, "model_type");
+    return header.at("model_type").get<std::string>();
+  } catch (const json::exception& e) {
+    throw InputError(std::string("model header is not valid JSON: ") + e.what(), source, 0, "header");
+  }
+}
+
+std::unique_ptr<LinearModel> load_linear(ContainerReader& reader, const std::string& source,
+                                         std::string* header_json) {
   json header;
   try {
     header = json::parse(reader.header().json);
@@ -67,7 +82,7 @@ std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string
   try {
     const std::string type = field("model_type").get<std::string>();
     if (type != "linear")
-      throw InputError("unknown model type '" + type + "' (this build reads: linear)", source, 0, "model_type");
+      throw InputError("unknown model type '" + type + "' (this build reads: linear, gap)", source, 0, "model_type");
     std::vector<int> species;
     for (const auto& symbol : field("species")) {
       const int z = atomic_number(symbol.get<std::string>());
@@ -116,6 +131,34 @@ std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string
     if (!e.source().empty()) throw;
     throw InputError(e.message(), source, e.line(), e.field());
   }
+}
+
+}  // namespace
+
+std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string& source, std::string* header_json) {
+  ContainerReader reader(in, source, "MODL", std::max(kModelFileVersion, kGapModelFileVersion));
+  if (reader.header().version > kModelFileVersion)
+    throw InputError("linear model written by a newer mlp (format version " + std::to_string(reader.header().version) +
+                         ", this reader knows <= " + std::to_string(kModelFileVersion) + ")",
+                     source, 0, "version");
+  return load_linear(reader, source, header_json);
+}
+
+std::unique_ptr<Model> load_model(std::istream& in, const std::string& source) {
+  ContainerReader reader(in, source, "MODL", std::max(kModelFileVersion, kGapModelFileVersion));
+  const std::string type = model_type_of(reader, source);
+  if (type == "gap") return load_gap_model(reader, source);
+  if (reader.header().version > kModelFileVersion)
+    throw InputError("model written by a newer mlp (format version " + std::to_string(reader.header().version) +
+                         ", this reader knows <= " + std::to_string(kModelFileVersion) + ")",
+                     source, 0, "version");
+  return load_linear(reader, source, nullptr);
+}
+
+std::unique_ptr<Model> load_model(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError("cannot open model file", path);
+  return load_model(in, path);
 }
 
 std::unique_ptr<LinearModel> load_model_file(const std::string& path, std::string* header_json) {

@@ -310,7 +310,7 @@ std::unique_ptr<Model> make_model(const std::string& spec_or_file) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(spec_or_file, ec)) {
     // A binary model file written by mlp-fit (container kind MODL); otherwise a text file of specs.
-    if (container_kind_of_file(spec_or_file) == "MODL") return load_model_file(spec_or_file);
+    if (container_kind_of_file(spec_or_file) == "MODL") return load_model(spec_or_file);
     return make_from_file(spec_or_file);
   }
   // A name with '/' or '.' cannot be a model name: it was meant as a file, so say that rather than "malformed".

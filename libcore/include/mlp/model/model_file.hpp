@@ -40,4 +40,10 @@ std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string
 /// The same from a file by name. Throws IoError if it cannot be opened.
 std::unique_ptr<LinearModel> load_model_file(const std::string& path, std::string* header_json = nullptr);
 
+/// Any model file, by its header's "model_type": "linear" (above) or "gap" (mlp/model/gap_model.hpp). This is
+/// what make_model() calls for a MODL file.
+std::unique_ptr<Model> load_model(std::istream& in, const std::string& source);
+/// The same from a file by name. Throws IoError if it cannot be opened.
+std::unique_ptr<Model> load_model(const std::string& path);
+
 }  // namespace mlp

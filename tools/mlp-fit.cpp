@@ -1,6 +1,7 @@
 // mlp-fit: fit a model to labelled structures (energies, forces, stress) and write it as a model file (MODL).
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -10,8 +11,10 @@
 #include "mlp/core/elements.hpp"
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/fit/dataset.hpp"
+#include "mlp/fit/gap_fit.hpp"
 #include "mlp/fit/linear_fit.hpp"
 #include "mlp/fit/provenance.hpp"
+#include "mlp/model/gap_model.hpp"
 #include "mlp/model/linear_model.hpp"
 #include "mlp/model/model_file.hpp"
 #include "mlp/util/error.hpp"
@@ -20,13 +23,15 @@ namespace {
 
 const char* kDescription =
     "Fit a machine-learned interatomic potential to structures labelled with energies, forces and stresses "
-    "(extended XYZ), and write it as a model file for mlp-eval, mlp-md and mlp-check. Model type linear: "
-    "E = sum over atoms of w_Z.q_i + E_Z on per-atom descriptors q (ACSF, SOAP), ridge regression on energy per "
-    "atom, force components and virial per atom, each residual divided by its sigma.";
+    "(extended XYZ), and write it as a model file for mlp-eval, mlp-md and mlp-check. Model types: linear, "
+    "E = sum over atoms of w_Z.q_i + E_Z on per-atom descriptors q (ACSF, SOAP), by ridge regression; gap, a sparse "
+    "Gaussian process with the SOAP kernel delta^2 (q.x)^zeta on sparse points (CUR, FPS or random), with predictive "
+    "variance. Energy per atom, force components and virial per atom enter the loss, each divided by its sigma.";
 
 const char* kExamples =
     "  mlp-fit --preset acsf-small train.xyz -o si.mlp\n"
     "  mlp-fit --params acsf.json --valid-fraction 0.1 --seed 7 --lambda auto train.xyz -o si.mlp\n"
+    "  mlp-fit --model-type gap --preset soap-default --sparse-points 1000 --valid-fraction 0.1 train.xyz -o gap.mlp\n"
     "  mlp-fit --preset soap-small --valid test.xyz --force-sigma 0.05 --sigma Liquid:force=0.2 train.xyz -o m.mlp\n"
     "  mlp-eval --model si.mlp test.xyz --table errors.tsv -o /dev/null\n";
 
@@ -36,6 +41,10 @@ struct Options {
   std::string energy_sigma = "0.001", force_sigma = "0.1", virial_sigma = "0.05";
   double valid_fraction = 0.0;
   std::uint64_t seed = 1;
+  std::size_t sparse_points = 100;  // GAP, per element
+  std::string sparse_method = "cur";
+  double delta = 1.0, jitter = 1e-8;  // eV; relative to delta^2
+  int zeta = 4;
   mlp::LabelKeys labels;
 };
 
@@ -61,15 +70,36 @@ std::string format_lambda(double x) {
   return text;
 }
 
-int run(mlp::tool::Tool& tool, Options& o) {
-  if (o.model_type != "linear")
-    throw CLI::ValidationError("--model-type", "'" + o.model_type + "' is not available yet (available: linear)");
-  mlp::LinearFitOptions fit;
+mlp::LossWeights loss_weights(const Options& o) {
+  mlp::LossWeights w;
+  w.defaults = {mlp::parse_sigma(o.energy_sigma, "energy-sigma"), mlp::parse_sigma(o.force_sigma, "force-sigma"),
+                mlp::parse_sigma(o.virial_sigma, "virial-sigma")};
+  for (const auto& text : o.sigma_overrides) w.add_override(text);
+  return w;
+}
+
+/// Everything both model types share: frames, split, descriptor, isolated-atom energies.
+struct Problem {
+  mlp::TrainingData data;
+  std::size_t n_train_files = 0;
+  mlp::Split split;
+  std::vector<int> species;
+  std::shared_ptr<const mlp::Descriptor> descriptor;
+  mlp::IsolatedAtomEnergies isolated;
+  std::size_t largest = 0;  // atoms in the largest frame
+};
+
+/// A fitted model, what to tell the user about the fit, and how to write it.
+struct Fitted {
+  std::unique_ptr<mlp::Model> model;
+  std::string report;
+  std::function<void(std::ostream&, const std::string& provenance)> save;
+};
+
+Fitted fit_linear_model(const Options& o, const Problem& p, mlp::tool::Progress& progress,
+                        mlp::FitProvenance& provenance, mlp::LinearFitOptions& fit, mlp::LinearFitResult& result) {
   fit.labels = o.labels;
-  fit.weights.defaults = {mlp::parse_sigma(o.energy_sigma, "energy-sigma"),
-                          mlp::parse_sigma(o.force_sigma, "force-sigma"),
-                          mlp::parse_sigma(o.virial_sigma, "virial-sigma")};
-  for (const auto& text : o.sigma_overrides) fit.weights.add_override(text);
+  fit.weights = loss_weights(o);
   fit.auto_lambda = o.lambda == "auto";
   if (!fit.auto_lambda) {
     std::size_t used = 0;
@@ -81,49 +111,11 @@ int run(mlp::tool::Tool& tool, Options& o) {
     if (used != o.lambda.size() || !(fit.lambda >= 0.0) || !std::isfinite(fit.lambda))
       throw CLI::ValidationError("--lambda", "must be a number >= 0 or 'auto', got '" + o.lambda + "'");
   }
-  std::string params_source;
-  const std::string params = mlp::tool::descriptor_params(o.preset, o.params, params_source);
-
-  // Data: training files, then validation files (if any) after them in the same list of frames.
-  mlp::TrainingData data;
-  read_all(mlp::tool::inputs_or_stdin(o.inputs), data);
-  const std::size_t n_train_files = data.files.size(), n_train_frames = data.frames.size();
-  read_all(o.valid, data);
-  mlp::Split split;
-  if (!o.valid.empty()) {
-    if (o.valid_fraction > 0.0) throw CLI::ValidationError("give either --valid or --valid-fraction, not both");
-    for (std::size_t f = 0; f < data.frames.size(); ++f) (f < n_train_frames ? split.train : split.valid).push_back(f);
-  } else {
-    split = mlp::random_split(data.frames.size(), o.valid_fraction, o.seed);
-  }
-  const std::vector<int> species = mlp::species_of(data.frames);
-  const std::shared_ptr<const mlp::Descriptor> descriptor = mlp::make_descriptor(params, species, params_source);
-  const mlp::IsolatedAtomEnergies isolated =
-      mlp::isolated_atom_energies(data.frames, split.train, species, descriptor->cutoff(), o.labels);
-
-  std::size_t largest = 0;
-  for (const auto& s : data.frames) largest = std::max(largest, s.size());
-  const std::size_t parameters = mlp::linear_parameter_count(*descriptor, species);
-  const double mib =
-      static_cast<double>(mlp::linear_fit_memory_bytes(parameters, 0, largest)) / (1024.0 * 1024.0);
-  std::string story = std::to_string(split.train.size()) + " training and " + std::to_string(split.valid.size()) +
-                      " validation frames; descriptor " + descriptor->type() + " (" + descriptor_hash(*descriptor) +
-                      "), " + std::to_string(parameters) + " weights; about " + format_lambda(mib) +
-                      " MiB for the normal equations\n  isolated-atom energies:";
-  for (const auto& kv : isolated.energy)
-    story += " " + mlp::element_symbol(kv.first) + " " + format_lambda(kv.second) + " eV (" +
-             isolated.origin.at(kv.first) + ")";
-  tool.note(story);
-
-  mlp::tool::Progress progress("mlp-fit: frames", split.train.size() + split.valid.size(), !tool.quiet());
-  const mlp::LinearFitResult result =
-      mlp::fit_linear(*descriptor, data.frames, split, isolated.energy, fit, [&] {
+  result = mlp::fit_linear(*p.descriptor, p.data.frames, p.split, p.isolated.energy, fit, [&] {
 #pragma omp critical(mlp_fit_progress)
-        progress.step();
-      });
-  progress.finish();
-  auto model = std::make_unique<mlp::LinearModel>(descriptor, result.weights, isolated.energy);
-
+    progress.step();
+  });
+  auto model = std::make_unique<mlp::LinearModel>(p.descriptor, result.weights, p.isolated.energy);
   std::string report;
   for (const auto& trial : result.trials)
     report += "  lambda " + format_lambda(trial.lambda) + ": validation loss " + format_lambda(trial.valid.total()) +
@@ -132,29 +124,126 @@ int run(mlp::tool::Tool& tool, Options& o) {
             ", ridge term " + format_lambda(result.regularisation) + ")" +
             (result.jitter > 0 ? ", jitter " + format_lambda(result.jitter) : std::string()) +
             "\nloss terms (sum of (residual/sigma)^2, observations):\n" + format_loss("train", result.train);
-  if (!split.valid.empty()) report += "\n" + format_loss("valid", result.valid);
-  const mlp::ErrorTable train_errors = mlp::evaluate_errors(*model, data.frames, split.train, o.labels);
-  const mlp::ErrorTable valid_errors = mlp::evaluate_errors(*model, data.frames, split.valid, o.labels);
-  report += "\ntraining set errors:\n" + train_errors.human();
-  if (!split.valid.empty()) report += "validation set errors:\n" + valid_errors.human();
-  tool.note(report);
+  if (!p.split.valid.empty()) report += "\n" + format_loss("valid", result.valid);
+  provenance.options = &fit;
+  provenance.fit = &result;
+  const mlp::LinearModel* raw = model.get();
+  return {std::move(model), report,
+          [raw](std::ostream& out, const std::string& prov) { mlp::save_model_file(out, *raw, prov); }};
+}
+
+Fitted fit_gap_model(const Options& o, const Problem& p, mlp::tool::Tool& tool, mlp::tool::Progress& progress,
+                     mlp::FitProvenance& provenance, mlp::GapFitOptions& fit, mlp::GapFitResult& result) {
+  fit.labels = o.labels;
+  fit.weights = loss_weights(o);
+  fit.kernel.delta = o.delta;
+  fit.kernel.zeta = o.zeta;
+  fit.sparse_points = o.sparse_points;
+  fit.selection = mlp::parse_sparse_selection(o.sparse_method);
+  fit.jitter = o.jitter;
+  fit.seed = o.seed;
+  std::size_t atoms = 0, d = 0;
+  for (std::size_t f : p.split.train) atoms += p.data.frames[f].size();
+  for (int z : p.species) d = std::max(d, p.descriptor->size(z));
+  const double mib = static_cast<double>(mlp::gap_fit_memory_bytes(o.sparse_points * p.species.size(), d, atoms, 0,
+                                                                   p.largest)) /
+                     (1024.0 * 1024.0);
+  tool.note("GAP: up to " + std::to_string(o.sparse_points) + " sparse points per element (" + o.sparse_method +
+            "), delta " + format_lambda(o.delta) + " eV, zeta " + std::to_string(o.zeta) + "; about " +
+            format_lambda(mib) + " MiB at the peak of the fit");
+  result = mlp::fit_gap(p.descriptor, p.data.frames, p.split, p.isolated.energy, fit, [&] { progress.step(); });
+  std::string report = "sparse points:";
+  for (const auto& kv : result.sparse_points)
+    report += " " + mlp::element_symbol(kv.first) + " " + std::to_string(kv.second) + " of " +
+              std::to_string(result.candidates.at(kv.first)) + " distinct environments";
+  report += "; " + std::to_string(result.observations) + " observations, jitter " + format_lambda(result.jitter) +
+            " eV^2, prior term " + format_lambda(result.regularisation) +
+            "\nloss terms (sum of (residual/sigma)^2, observations):\n" + format_loss("train", result.train);
+  if (!p.split.valid.empty()) report += "\n" + format_loss("valid", result.valid);
+  provenance.gap_options = &fit;
+  provenance.gap_fit = &result;
+  const mlp::GapModel* raw = result.model.get();
+  std::unique_ptr<mlp::Model> model = std::move(result.model);
+  return {std::move(model), report,
+          [raw](std::ostream& out, const std::string& prov) { mlp::save_gap_model(out, *raw, prov); }};
+}
+
+int run(mlp::tool::Tool& tool, Options& o) {
+  if (o.model_type != "linear" && o.model_type != "gap")
+    throw CLI::ValidationError("--model-type", "'" + o.model_type + "' is not available (available: linear, gap)");
+  if (o.model_type == "gap") try {
+      mlp::parse_sparse_selection(o.sparse_method);
+    } catch (const mlp::InputError& e) {
+      throw CLI::ValidationError("--sparse-method", e.message());
+    }
+  std::string params_source;
+  const std::string params = mlp::tool::descriptor_params(o.preset, o.params, params_source);
+
+  // Data: training files, then validation files (if any) after them in the same list of frames.
+  Problem p;
+  read_all(mlp::tool::inputs_or_stdin(o.inputs), p.data);
+  p.n_train_files = p.data.files.size();
+  const std::size_t n_train_frames = p.data.frames.size();
+  read_all(o.valid, p.data);
+  if (!o.valid.empty()) {
+    if (o.valid_fraction > 0.0) throw CLI::ValidationError("give either --valid or --valid-fraction, not both");
+    for (std::size_t f = 0; f < p.data.frames.size(); ++f)
+      (f < n_train_frames ? p.split.train : p.split.valid).push_back(f);
+  } else {
+    p.split = mlp::random_split(p.data.frames.size(), o.valid_fraction, o.seed);
+  }
+  p.species = mlp::species_of(p.data.frames);
+  p.descriptor = mlp::make_descriptor(params, p.species, params_source);
+  p.isolated = mlp::isolated_atom_energies(p.data.frames, p.split.train, p.species, p.descriptor->cutoff(), o.labels);
+  for (const auto& s : p.data.frames) p.largest = std::max(p.largest, s.size());
+
+  std::string story = std::to_string(p.split.train.size()) + " training and " + std::to_string(p.split.valid.size()) +
+                      " validation frames; descriptor " + p.descriptor->type() + " (" +
+                      descriptor_hash(*p.descriptor) + ")";
+  if (o.model_type == "linear") {
+    const std::size_t parameters = mlp::linear_parameter_count(*p.descriptor, p.species);
+    const double mib =
+        static_cast<double>(mlp::linear_fit_memory_bytes(parameters, 0, p.largest)) / (1024.0 * 1024.0);
+    story += ", " + std::to_string(parameters) + " weights; about " + format_lambda(mib) +
+             " MiB for the normal equations";
+  }
+  story += "\n  isolated-atom energies:";
+  for (const auto& kv : p.isolated.energy)
+    story += " " + mlp::element_symbol(kv.first) + " " + format_lambda(kv.second) + " eV (" +
+             p.isolated.origin.at(kv.first) + ")";
+  tool.note(story);
 
   mlp::FitProvenance provenance;
+  mlp::LinearFitOptions linear_options;
+  mlp::LinearFitResult linear_result;
+  mlp::GapFitOptions gap_options;
+  mlp::GapFitResult gap_result;
+  mlp::tool::Progress progress("mlp-fit: frames", p.split.train.size() + p.split.valid.size(), !tool.quiet());
+  Fitted fitted = o.model_type == "linear"
+                      ? fit_linear_model(o, p, progress, provenance, linear_options, linear_result)
+                      : fit_gap_model(o, p, tool, progress, provenance, gap_options, gap_result);
+  progress.finish();
+
+  const mlp::ErrorTable train_errors = mlp::evaluate_errors(*fitted.model, p.data.frames, p.split.train, o.labels);
+  const mlp::ErrorTable valid_errors = mlp::evaluate_errors(*fitted.model, p.data.frames, p.split.valid, o.labels);
+  std::string report = fitted.report + "\ntraining set errors:\n" + train_errors.human();
+  if (!p.split.valid.empty()) report += "validation set errors:\n" + valid_errors.human();
+  tool.note(report);
+
   provenance.tool = tool.name();
   provenance.version = MLP_VERSION " (git " MLP_GIT_HASH ")";
   provenance.command_line = tool.command_line();
-  provenance.train_files.assign(data.files.begin(), data.files.begin() + static_cast<std::ptrdiff_t>(n_train_files));
-  provenance.valid_files.assign(data.files.begin() + static_cast<std::ptrdiff_t>(n_train_files), data.files.end());
+  const auto split_at = p.data.files.begin() + static_cast<std::ptrdiff_t>(p.n_train_files);
+  provenance.train_files.assign(p.data.files.begin(), split_at);
+  provenance.valid_files.assign(split_at, p.data.files.end());
   provenance.valid_fraction = o.valid_fraction;
   provenance.seed = o.seed;
-  provenance.options = &fit;
-  provenance.fit = &result;
-  provenance.isolated = &isolated;
+  provenance.isolated = &p.isolated;
   provenance.train_errors = &train_errors;
   provenance.valid_errors = &valid_errors;
 
   mlp::tool::Output out(o.output, true);
-  mlp::save_model_file(out.stream(), *model, mlp::fit_provenance_json(provenance));
+  fitted.save(out.stream(), mlp::fit_provenance_json(provenance));
   out.commit();
   tool.note("model written to " + o.output);
   return 0;
@@ -168,7 +257,8 @@ int main(int argc, char** argv) {
   CLI::App& app = tool.app();
   app.add_option("inputs", o.inputs, "Training structures (extxyz[.gz]) with labels; '-' or none = stdin");
   app.add_option("-o,--output", o.output, "Model file to write (MODL container; '-' = stdout)")->required();
-  app.add_option("--model-type", o.model_type, "Model type (linear)")->capture_default_str();
+  app.add_option("--model-type", o.model_type, "Model type: linear (ridge) or gap (sparse Gaussian process)")
+      ->capture_default_str();
   app.add_option("--preset", o.preset, "Descriptor preset NAME (share/mlp/presets/NAME.json)");
   app.add_option("--params", o.params, "Descriptor parameters, a JSON file (ACSF or SOAP)");
   app.add_option("--valid", o.valid, "Validation structures (extxyz[.gz]), not used for fitting (repeatable)")
@@ -182,6 +272,13 @@ int main(int argc, char** argv) {
   app.add_option("--lambda", o.lambda,
                  "Ridge parameter relative to mean diag(A^T A), >= 0, or 'auto' (grid 0, 1e-12..1e-1 on the "
                  "validation loss)")
+      ->capture_default_str();
+  app.add_option("--sparse-points", o.sparse_points, "GAP: sparse points per element")->capture_default_str();
+  app.add_option("--sparse-method", o.sparse_method, "GAP: choice of sparse points: cur, fps or random")
+      ->capture_default_str();
+  app.add_option("--delta", o.delta, "GAP: energy scale delta of the kernel (eV)")->capture_default_str();
+  app.add_option("--zeta", o.zeta, "GAP: exponent zeta of the SOAP dot-product kernel")->capture_default_str();
+  app.add_option("--jitter", o.jitter, "GAP: jitter added to K_MM's diagonal, relative to delta^2")
       ->capture_default_str();
   app.add_option("--energy-sigma", o.energy_sigma, "Sigma of the energy per atom (eV/atom), or 'off'")
       ->capture_default_str();

@@ -63,14 +63,31 @@ std::string fit_provenance_json(const FitProvenance& p) {
     fit["loss"] = {{"train", loss_json(p.fit->train)}, {"valid", loss_json(p.fit->valid)},
                    {"regularisation", p.fit->regularisation}};
   }
-  if (p.options) {
-    json sigmas = sigmas_json(p.options->weights.defaults);
+  if (p.gap_fit) {
+    fit["jitter"] = p.gap_fit->jitter;
+    fit["observations"] = p.gap_fit->observations;
+    json sparse = json::object(), candidates = json::object();
+    for (const auto& kv : p.gap_fit->sparse_points) sparse[element_symbol(kv.first)] = kv.second;
+    for (const auto& kv : p.gap_fit->candidates) candidates[element_symbol(kv.first)] = kv.second;
+    fit["sparse_points"] = sparse;
+    fit["candidates"] = candidates;
+    fit["loss"] = {{"train", loss_json(p.gap_fit->train)}, {"valid", loss_json(p.gap_fit->valid)},
+                   {"regularisation", p.gap_fit->regularisation}};
+  }
+  const LossWeights* weights = p.options ? &p.options->weights : p.gap_options ? &p.gap_options->weights : nullptr;
+  if (weights) {
+    json sigmas = sigmas_json(weights->defaults);
     sigmas["units"] = {{"energy", "eV/atom"}, {"force", "eV/Angstrom"}, {"virial", "eV/atom"}};
     json by = json::object();
-    for (const auto& kv : p.options->weights.resolved()) by[kv.first] = sigmas_json(kv.second);
+    for (const auto& kv : weights->resolved()) by[kv.first] = sigmas_json(kv.second);
     sigmas["by_config_type"] = by;
     fit["sigmas"] = sigmas;
-    fit["lambda_auto"] = p.options->auto_lambda;
+  }
+  if (p.options) fit["lambda_auto"] = p.options->auto_lambda;
+  if (p.gap_options) {
+    fit["delta"] = p.gap_options->kernel.delta;
+    fit["zeta"] = p.gap_options->kernel.zeta;
+    fit["selection"] = to_string(p.gap_options->selection);
   }
   if (p.isolated) {
     json origin = json::object();

@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   mlp::tool::Tool tool("mlp-check", kDescription, kExamples);
   Options o;
   CLI::App& app = tool.app();
-  auto* m = app.add_option("--model,-m", o.model, "Model: name[:key=value,...] (sw, lj, morse, zbl, charges; a+b) or file");
+  auto* m = app.add_option("--model,-m", o.model, "Model: name[:key=value,...] (sw, lj, morse, zbl, charges; a+b) or model file (mlp-fit)");
   auto* c = app.add_option("--command", o.command, "External program (shell command line), see mlp-check(1)");
   m->excludes(c);
   app.add_option("input", o.input, "Structure file (first frame is used); '-' or none = stdin");

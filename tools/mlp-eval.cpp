@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
   mlp::tool::Tool tool("mlp-eval", kDescription, kExamples);
   Options o;
   CLI::App& app = tool.app();
-  app.add_option("--model,-m", o.model, "Model: name[:key=value,...] (sw, lj, morse, zbl, charges; a+b sums) or file")
+  app.add_option("--model,-m", o.model, "Model: name[:key=value,...] (sw, lj, morse, zbl, charges; a+b sums) or model file (mlp-fit)")
       ->required();
   app.add_option("inputs", o.inputs, "Structure files (extxyz[.gz], CIF, PDB, mmCIF); '-' or none = stdin");
   app.add_option("-o,--output", o.output, "Output extxyz with predictions ('-' = stdout)")->capture_default_str();

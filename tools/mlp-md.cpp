@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
   mlp::tool::Tool tool("mlp-md", kDescription, kExamples);
   Options o;
   CLI::App& app = tool.app();
-  app.add_option("--model,-m", o.model, "Model: name[:key=value,...] (sw, lj, morse, zbl; a+b sums) or file")
+  app.add_option("--model,-m", o.model, "Model: name[:key=value,...] (sw, lj, morse, zbl, charges; a+b sums) or model file (mlp-fit)")
       ->required();
   app.add_option("input", o.input, "Start structure (first frame; extxyz[.gz], CIF, PDB); '-' or none = stdin");
   app.add_option("-o,--output", o.output, "Trajectory extxyz ('-' = stdout)")->capture_default_str();

@@ -49,7 +49,8 @@ struct ModelInfo {
 const std::vector<ModelInfo>& model_registry();
 
 /// Build a model from a spec string ("sw", "lj:epsilon=0.0104,sigma=3.4", "zbl+lj", ...), or from a model file
-/// whose path is given (a text file holding one spec per line, '#' comments; terms are summed).
+/// whose path is given: a binary MODL model file written by mlp-fit (linear, gap; mlp/model/model_file.hpp), or
+/// a text file holding one spec per line ('#' comments; terms are summed).
 /// Terms joined by '+' make a sum model. Throws InputError for an unknown name or a bad parameter.
 std::unique_ptr<Model> make_model(const std::string& spec_or_file);
 

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(cmake g++ make libcli11-dev libeigen3-dev gemmi-dev tao-pegtl-dev libstb-dev zlib1g-dev libxtensor-dev
           xtl-dev libxsimd-dev nlohmann-json3-dev catch2 libbenchmark-dev
-          python3-ase lammps lammps-data man-db groff-base xtb libkim-api-dev openmpi-bin)
+          python3-ase python3-numpy lammps lammps-data man-db groff-base xtb libkim-api-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

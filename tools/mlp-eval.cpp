@@ -128,5 +128,6 @@ int main(int argc, char** argv) {
   app.add_option("--stress-key", o.labels.stress, "Reference stress key (eV/Å^3, ASE sign)")->capture_default_str();
   app.add_option("--virial-key", o.labels.virial, "Reference virial key (eV), used without stress")
       ->capture_default_str();
+  tool.add_threads_option();
   return tool.run(argc, argv, [&] { return run(tool, o); });
 }

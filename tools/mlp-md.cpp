@@ -264,5 +264,6 @@ int main(int argc, char** argv) {
   app.add_option("--stop-file", o.stop_file, "Where a safe stop writes the last good and offending frames")
       ->capture_default_str();
   app.add_option("--format", o.format, "Input format if not detectable: extxyz, cif, pdb, mmcif");
+  tool.add_threads_option();
   return tool.run(argc, argv, [&] { return run(tool, o); });
 }

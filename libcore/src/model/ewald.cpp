@@ -55,6 +55,26 @@ PairFunction ewald_real(double alpha, double sigma) {  // erfc(αr)/r, minus erf
   };
 }
 
+/// Add a pair term of energy e (eV) between atoms i and j, with g = dE/d(r_j − r_i) and d = r_j − r_i: forces,
+/// virial, and the energy and virial split half/half between the two atoms.
+void add_pair(std::size_t i, std::size_t j, double e, const Vec3& g, const Vec3& d, const EvalRequest& request,
+              EvalResult& result) {
+  const Mat3 w = -g * d.transpose();
+  if (request.virial) result.virial += w;
+  if (request.forces) {
+    result.forces.row(static_cast<Eigen::Index>(i)) += g.transpose();
+    result.forces.row(static_cast<Eigen::Index>(j)) -= g.transpose();
+  }
+  if (request.atom_energies) {
+    result.atom_energies[static_cast<Eigen::Index>(i)] += 0.5 * e;
+    result.atom_energies[static_cast<Eigen::Index>(j)] += 0.5 * e;
+  }
+  if (request.atom_virials) {
+    result.atom_virials[i] += 0.5 * w;
+    result.atom_virials[j] += 0.5 * w;
+  }
+}
+
 /// Direct sum over all pairs i < j (non-periodic).
 double direct_sum(const Structure& s, const std::vector<double>& q, const PairFunction& f, double ke,
                   const EvalRequest& request, EvalResult& result) {
@@ -70,22 +90,8 @@ double direct_sum(const Structure& s, const std::vector<double>& q, const PairFu
       double phi, dphi;
       f(r, phi, dphi);
       const double e = ke * q[i] * q[j] * phi;
-      const Vec3 g = (ke * q[i] * q[j] * dphi / r) * d;  // dE/d(r_j − r_i)
       energy += e;
-      const Mat3 w = -g * d.transpose();
-      if (request.virial) result.virial += w;
-      if (request.forces) {
-        result.forces.row(static_cast<Eigen::Index>(i)) += g.transpose();
-        result.forces.row(static_cast<Eigen::Index>(j)) -= g.transpose();
-      }
-      if (request.atom_energies) {
-        result.atom_energies[static_cast<Eigen::Index>(i)] += 0.5 * e;
-        result.atom_energies[static_cast<Eigen::Index>(j)] += 0.5 * e;
-      }
-      if (request.atom_virials) {
-        result.atom_virials[i] += 0.5 * w;
-        result.atom_virials[j] += 0.5 * w;
-      }
+      add_pair(i, j, e, (ke * q[i] * q[j] * dphi / r) * d, d, request, result);
     }
   }
   return energy;
@@ -105,22 +111,8 @@ double real_space_sum(const NeighborList& nl, const std::vector<double>& q, doub
       f(r, phi, dphi);
       const double e = 0.5 * ke * q[i] * q[j] * phi;
       const Vec3& d = nl.vector(k);
-      const Vec3 g = (0.5 * ke * q[i] * q[j] * dphi / r) * d;
       energy += e;
-      const Mat3 w = -g * d.transpose();
-      if (request.virial) result.virial += w;
-      if (request.forces) {
-        result.forces.row(static_cast<Eigen::Index>(i)) += g.transpose();
-        result.forces.row(static_cast<Eigen::Index>(j)) -= g.transpose();
-      }
-      if (request.atom_energies) {
-        result.atom_energies[static_cast<Eigen::Index>(i)] += 0.5 * e;
-        result.atom_energies[static_cast<Eigen::Index>(j)] += 0.5 * e;
-      }
-      if (request.atom_virials) {
-        result.atom_virials[i] += 0.5 * w;
-        result.atom_virials[j] += 0.5 * w;
-      }
+      add_pair(i, j, e, (0.5 * ke * q[i] * q[j] * dphi / r) * d, d, request, result);
     }
   }
   return energy;

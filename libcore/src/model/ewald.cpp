@@ -76,19 +76,24 @@ void add_pair(std::size_t i, std::size_t j, double e, const Vec3& g, const Vec3&
 }
 
 /// Direct sum over all pairs i < j (non-periodic).
+/// With `potential` non-null, also add φ_i = ∂E/∂q_i (eV/e) of every atom, charged or not.
 double direct_sum(const Structure& s, const std::vector<double>& q, const PairFunction& f, double ke,
-                  const EvalRequest& request, EvalResult& result) {
+                  const EvalRequest& request, EvalResult& result, std::vector<double>* potential = nullptr) {
   double energy = 0.0;
   const std::size_t n = s.size();
   for (std::size_t i = 0; i < n; ++i) {
-    if (q[i] == 0.0) continue;
+    if (q[i] == 0.0 && !potential) continue;
     const Vec3 ri = s.positions.row(static_cast<Eigen::Index>(i)).transpose();
     for (std::size_t j = i + 1; j < n; ++j) {
-      if (q[j] == 0.0) continue;
+      if (q[j] == 0.0 && !potential) continue;
       const Vec3 d = s.positions.row(static_cast<Eigen::Index>(j)).transpose() - ri;
       const double r = d.norm();
       double phi, dphi;
       f(r, phi, dphi);
+      if (potential) {
+        (*potential)[i] += ke * q[j] * phi;
+        (*potential)[j] += ke * q[i] * phi;
+      }
       const double e = ke * q[i] * q[j] * phi;
       energy += e;
       add_pair(i, j, e, (ke * q[i] * q[j] * dphi / r) * d, d, request, result);
@@ -99,16 +104,18 @@ double direct_sum(const Structure& s, const std::vector<double>& q, const PairFu
 
 /// Real-space sum over a full neighbour list (each pair seen from both atoms, half the energy each time).
 double real_space_sum(const NeighborList& nl, const std::vector<double>& q, double rcut,
-                      const PairFunction& f, double ke, const EvalRequest& request, EvalResult& result) {
+                      const PairFunction& f, double ke, const EvalRequest& request, EvalResult& result,
+                      std::vector<double>* potential = nullptr) {
   double energy = 0.0;
   for (std::size_t i = 0; i < nl.atoms(); ++i) {
-    if (q[i] == 0.0) continue;
+    if (q[i] == 0.0 && !potential) continue;
     for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
       const double r = nl.distance(k);
       const auto j = static_cast<std::size_t>(nl.neighbor(k));
-      if (r >= rcut || q[j] == 0.0) continue;
+      if (r >= rcut || (q[j] == 0.0 && !potential)) continue;
       double phi, dphi;
       f(r, phi, dphi);
+      if (potential) (*potential)[i] += ke * q[j] * phi;  // the full list holds the pair from both sides
       const double e = 0.5 * ke * q[i] * q[j] * phi;
       const Vec3& d = nl.vector(k);
       energy += e;
@@ -120,7 +127,7 @@ double real_space_sum(const NeighborList& nl, const std::vector<double>& q, doub
 
 /// Reciprocal-space, self and background terms of the Ewald sum.
 double reciprocal_sum(const Structure& s, const std::vector<double>& q, const EwaldParameters& p, double ke,
-                      const EvalRequest& request, EvalResult& result) {
+                      const EvalRequest& request, EvalResult& result, std::vector<double>* potential = nullptr) {
   using cd = std::complex<double>;
   const Mat3& A = s.cell;  // rows: lattice vectors
   const double volume = std::abs(A.determinant());
@@ -168,6 +175,8 @@ double reciprocal_sum(const Structure& s, const std::vector<double>& q, const Ew
         energy += ek;
         if (request.virial)
           result.virial += ek * (Mat3::Identity() - 2.0 * (1.0 / k2 + 1.0 / four_alpha2) * (k * k.transpose()));
+        if (potential)  // ∂(pref |S|²)/∂q_j = 2 pref Re(S* c_j)
+          for (std::size_t j = 0; j < n; ++j) (*potential)[j] += 2.0 * pref * (std::conj(S) * c[j]).real();
         if (request.forces || request.atom_energies)
           for (std::size_t j = 0; j < n; ++j) {
             if (q[j] == 0.0) continue;
@@ -184,6 +193,7 @@ double reciprocal_sum(const Structure& s, const std::vector<double>& q, const Ew
   for (std::size_t j = 0; j < n; ++j) {
     const double self = -p.alpha / kSqrtPi * q[j] * q[j] * ke;
     energy += self;
+    if (potential) (*potential)[j] += -2.0 * p.alpha / kSqrtPi * q[j] * ke - kPi * total_charge / (volume * p.alpha * p.alpha) * ke;
     if (request.atom_energies) {
       result.atom_energies[static_cast<Eigen::Index>(j)] += self;
       if (total_charge != 0.0)
@@ -224,8 +234,11 @@ double electrostatics_cutoff(const ElectrostaticsOptions& o) {
   return o.rcut;
 }
 
-double add_electrostatics(const Structure& s, const NeighborList& nl, const std::vector<double>& q,
-                          const ElectrostaticsOptions& o, const EvalRequest& request, EvalResult& result) {
+namespace {
+
+double electrostatics(const Structure& s, const NeighborList& nl, const std::vector<double>& q,
+                      const ElectrostaticsOptions& o, const EvalRequest& request, EvalResult& result,
+                      std::vector<double>* potential) {
   if (!(o.accuracy > 0.0 && o.accuracy < 1.0) || !(o.rcut > 0.0) || o.sigma < 0.0 || o.debye_length < 0.0 ||
       !(o.permittivity > 0.0))
     throw InputError("electrostatics: need 0 < accuracy < 1, rc > 0, sigma >= 0, debye >= 0, permittivity > 0");
@@ -239,7 +252,7 @@ double add_electrostatics(const Structure& s, const NeighborList& nl, const std:
                      s.source, s.line, "pbc");
   if (!periodic) {
     const PairFunction f = o.debye_length > 0.0 ? screened(o.debye_length) : o.sigma > 0.0 ? smeared(o.sigma) : bare();
-    return direct_sum(s, q, f, ke, request, result);
+    return direct_sum(s, q, f, ke, request, result, potential);
   }
 
   // Periodic: the real-space part needs pairs within its cutoff; the caller's list may be shorter (the model's
@@ -253,14 +266,33 @@ double add_electrostatics(const Structure& s, const NeighborList& nl, const std:
     own.build(s, lo);
     list = &own;
   }
-  if (o.debye_length > 0.0) return real_space_sum(*list, q, rcut, screened(o.debye_length), ke, request, result);
+  if (o.debye_length > 0.0)
+    return real_space_sum(*list, q, rcut, screened(o.debye_length), ke, request, result, potential);
   if (request.atom_virials)
     throw InputError("per-atom virials of an Ewald sum are not available", s.source, s.line, "atom_virials");
   const EwaldParameters p = ewald_parameters(o);
   if (o.sigma > 0.0 && p.rcut < 12.0 * o.sigma)
     throw InputError("electrostatics: rc must be at least 12 sigma for smeared charges in a periodic cell");
-  const double real = real_space_sum(*list, q, p.rcut, ewald_real(p.alpha, o.sigma), ke, request, result);
-  return real + reciprocal_sum(s, q, p, ke, request, result);
+  const double real = real_space_sum(*list, q, p.rcut, ewald_real(p.alpha, o.sigma), ke, request, result, potential);
+  return real + reciprocal_sum(s, q, p, ke, request, result, potential);
+}
+
+}  // namespace
+
+double add_electrostatics(const Structure& s, const NeighborList& nl, const std::vector<double>& q,
+                          const ElectrostaticsOptions& options, const EvalRequest& request, EvalResult& result) {
+  return electrostatics(s, nl, q, options, request, result, nullptr);
+}
+
+std::vector<double> electrostatic_potential(const Structure& s, const NeighborList& nl, const std::vector<double>& q,
+                                            const ElectrostaticsOptions& options) {
+  EvalRequest none;
+  none.forces = none.virial = false;
+  EvalResult unused;
+  unused.reset(s.size(), none);
+  std::vector<double> potential(s.size(), 0.0);
+  electrostatics(s, nl, q, options, none, unused, &potential);
+  return potential;
 }
 
 }  // namespace mlp

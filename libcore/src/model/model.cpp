@@ -18,6 +18,8 @@ void EvalResult::reset(std::size_t n, const EvalRequest& request) {
   energy_variance = 0.0;
   atom_energy_variance = request.uncertainty ? Eigen::VectorXd::Zero(rows) : Eigen::VectorXd();
   forces_variance.resize(0, 3);
+  has_charges = false;
+  charges.resize(0);
 }
 
 bool Model::supports(const std::vector<int>&, std::string&) const { return true; }

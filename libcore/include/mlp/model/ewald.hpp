@@ -62,4 +62,10 @@ double electrostatics_cutoff(const ElectrostaticsOptions& options);
 double add_electrostatics(const Structure& s, const NeighborList& nl, const std::vector<double>& q,
                           const ElectrostaticsOptions& options, const EvalRequest& request, EvalResult& result);
 
+/// The electrostatic potential of every atom, φ_i = ∂E/∂q_i (eV/e), for the energy E of add_electrostatics()
+/// (same conventions, same refusals). E is quadratic in q, so E = ½ Σ_i q_i φ_i and φ is linear in q: charge
+/// equilibration (mlp/model/qeq.hpp) builds its interaction matrix from it.
+std::vector<double> electrostatic_potential(const Structure& s, const NeighborList& nl, const std::vector<double>& q,
+                                            const ElectrostaticsOptions& options);
+
 }  // namespace mlp

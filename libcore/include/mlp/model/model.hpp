@@ -45,6 +45,10 @@ struct EvalResult {
   double energy_variance = 0.0;          ///< eV², of the total energy
   Eigen::VectorXd atom_energy_variance;  ///< eV² per atom (sized when uncertainty is requested)
   Matrix3N forces_variance;              ///< (eV/Å)² per component; empty unless a model provides it (committees)
+  /// Atomic charges (e) of models that compute them (charge equilibration); empty otherwise. Terms of a sum
+  /// model that have charges add up.
+  bool has_charges = false;
+  Eigen::VectorXd charges;
 
   /// Zero everything, sized for n atoms according to the request.
   void reset(std::size_t n, const EvalRequest& request);

@@ -1,0 +1,71 @@
+#pragma once
+// Charge equilibration (QEq; Rappé & Goddard 1991, as used for the charges of 4G-HDNNPs) with a bounded charge
+// response. The charges q (e) minimise
+//   E(q) = Σ_i [ χ_i q_i + s_i(q_i) ] + E_es(q) − Σ_i q_i F·r_i      subject to Σ_i q_i = Q,
+// χ_i the electronegativity (eV/e) of atom i's element, E_es the electrostatic energy of Gaussian-smeared charges
+// (mlp/model/ewald.hpp: Ewald for 3-D periodic cells, direct sum otherwise), F an applied uniform field (V/Å, from
+// the frame's info key `external_field`; non-periodic structures only) and Q the total charge (info key
+// `total_charge`, else `charge`, else 0).
+//
+// Why the response is bounded (the polarisation catastrophe of plain QEq cannot happen):
+//  - The self-energy is a barrier, not a parabola:  s(q) = −½ J q_max² ln(1 − q²/q_max²)  (J the hardness, eV/e²,
+//    q_max > 0 the largest charge magnitude, e). For small q it is the usual ½ J q², its curvature only grows with
+//    |q| and it diverges at ±q_max, so every charge stays strictly inside (−q_max, q_max) for any field, probe or
+//    geometry, and any induced dipole is at most Σ_i q_max |r_i − r_centre|.
+//  - Smeared charges (σ > 0) make E_es a positive-definite quadratic form at every geometry (a Gaussian kernel), so
+//    E(q) is strictly convex: the minimum is unique and Newton's method finds it; atoms that approach each other
+//    cannot drive the charges to diverge (point-charge QEq can, at short range).
+// Forces and virial: the charges are variational (∂E/∂q = λ, Σq fixed), so dE/dr = ∂E/∂r at fixed q
+// (Hellmann-Feynman): the forces of fixed charges plus q_i F. No derivative of the charges is needed.
+//
+// Per-atom energies: χ_i q_i + s_i(q_i) − q_i F·r_i plus atom i's share of E_es (ewald.hpp). The charges are
+// returned in EvalResult::charges. Cost: the interaction matrix is built from N potential evaluations (O(N²) pairs
+// for a molecule, N Ewald sums for a cell), then Newton iterations with dense (N+1)² solves: meant for molecules
+// and cells of up to a few hundred atoms.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "mlp/model/ewald.hpp"
+#include "mlp/model/model.hpp"
+
+namespace mlp {
+
+struct ModelSpec;
+
+class ChargeEquilibration final : public Model {
+ public:
+  struct Element {
+    double chi = 0.0;        ///< electronegativity, eV/e
+    double hardness = 10.0;  ///< J, eV/e² (curvature of the self-energy at q = 0)
+    double qmax = 2.0;       ///< e, charges stay inside (−qmax, qmax)
+  };
+  struct Parameters {
+    std::map<int, Element> elements;  ///< by atomic number
+    ElectrostaticsOptions electrostatics;  ///< sigma must be > 0 (see above)
+    double tolerance = 1e-12;  ///< convergence of the Newton iterations: max |∂E/∂q_i − λ|, eV/e
+  };
+
+  explicit ChargeEquilibration(Parameters parameters);
+  /// "qeq:chi_O=8.5,J_O=12,qmax_O=2,chi_H=4.5,J_H=14,sigma=1.0,rc=10,accuracy=1e-8,permittivity=1": chi_X and
+  /// J_X for every element (required), qmax_X optional (default 2 e), sigma (Å, default 1).
+  static std::unique_ptr<Model> from_spec(const ModelSpec& spec);
+
+  std::string name() const override { return "qeq"; }
+  /// The interaction has no finite range (as for the `charges` model): 0.
+  double cutoff() const override { return 0.0; }
+  std::string spec() const override;
+  void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
+               EvalResult& result) const override;
+  bool supports(const std::vector<int>& numbers, std::string& why) const override;
+  const Parameters& parameters() const { return parameters_; }
+
+  /// The equilibrated charges alone (e), and the minimised energy (eV) in `energy` if non-null. Throws
+  /// ComputeError if Newton's method does not converge, InputError for a bad total charge or field.
+  std::vector<double> equilibrate(const Structure& s, const NeighborList& nl, double* energy = nullptr) const;
+
+ private:
+  Parameters parameters_;
+};
+
+}  // namespace mlp

@@ -15,6 +15,7 @@
 #include "mlp/model/model_file.hpp"
 #include "mlp/model/pair_potentials.hpp"
 #include "mlp/model/point_charges.hpp"
+#include "mlp/model/qeq.hpp"
 #include "mlp/model/stillinger_weber.hpp"
 #include "mlp/model/sum_model.hpp"
 #include "mlp/model/zbl.hpp"
@@ -295,6 +296,13 @@ const std::vector<ModelInfo>& model_registry() {
        "ionic_strength (mol/L) with temperature (K, default 298.15), permittivity (relative, default 1). "
        "Reports cutoff 0 (long range).",
        PointCharges::from_spec},
+      {"qeq",
+       "Charge equilibration with a bounded response: charges minimise sum chi_X q + s(q) + Coulomb of Gaussian "
+       "charges (width sigma, default 1 Å) - q F.r, with the barrier self-energy s(q) = -J qmax^2/2 ln(1-q^2/qmax^2) "
+       "(hardness J_X in eV/e^2 at q=0, |q| < qmax_X, default 2 e), at the frame's total_charge (info; default 0) "
+       "and applied field external_field (info, V/Å, molecules only). chi_X (eV/e) and J_X required per element; "
+       "options rc (Å), accuracy, permittivity. Writes the charges. Reports cutoff 0 (long range).",
+       ChargeEquilibration::from_spec},
   };
   return registry;
 }

@@ -55,6 +55,7 @@ class Modified : public Model {
       : name_(std::move(name)), base_(std::move(base)), extra_(std::move(extra)), post_(std::move(post)) {}
   std::string name() const override { return name_; }
   double cutoff() const override { return std::max(base_->cutoff(), extra_ ? extra_->cutoff() : 0.0); }
+  bool long_range() const override { return base_->long_range(); }
   std::string spec() const override { return name_; }
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& q, EvalResult& r) const override {
     base_->compute(s, nl, q, r);
@@ -144,6 +145,29 @@ inline std::unique_ptr<Model> non_deterministic() {
                                       const double u = ((k * 2654435761u) % 1000) / 500.0 - 1.0;
                                       r.energy *= 1 + 1e-13 * u;
                                       r.forces *= 1 + 1e-13 * u;
+                                    });
+}
+
+}  // namespace mlp::test
+
+namespace mlp::test {
+
+/// Charge equilibration for Na/Cl clusters with a core repulsion (a correct long-range model).
+inline const char* kNaClQeq = "zbl+qeq:chi_Na=-2.0,J_Na=8.0,qmax_Na=1.5,chi_Cl=3.0,J_Cl=10.0,qmax_Cl=1.5";
+
+/// Charges that grow with the cube of the applied field (energies untouched): a polarisation catastrophe as a
+/// learned charge model without damping could show. Expected failure: charge response (11).
+inline std::unique_ptr<Model> runaway_polarisation() {
+  return std::make_unique<Modified>("runaway-polarisation", make_model(kNaClQeq), nullptr,
+                                    [](const Structure& s, EvalResult& r) {
+                                      const auto f = s.info.reals("external_field");
+                                      if (!f || !r.has_charges) return;
+                                      const Vec3 field((*f)[0], (*f)[1], (*f)[2]);
+                                      const Eigen::RowVector3d centre = s.positions.colwise().mean();
+                                      for (Eigen::Index i = 0; i < r.charges.size(); ++i) {
+                                        const double u = (s.positions.row(i) - centre).dot(field.transpose());
+                                        r.charges(i) += 0.01 * u * u * u;
+                                      }
                                     });
 }
 

@@ -165,3 +165,21 @@ TEST_CASE("an energy-shifted cutoff (force jumps at rc) fails check 6; force-shi
   CHECK(run_check(*make_model("lj"), s, kCutoff, Options{}).status == Status::Pass);
   CHECK(run_check(*make_model("lj:shift=none"), s, kCutoff, Options{}).status == Status::Fail);
 }
+
+TEST_CASE("charge response: QEq passes every check, a runaway polarisation fails check 11 only", "[check][qeq]") {
+  std::vector<int> all;
+  for (int id = 1; id <= kLastId; ++id) all.push_back(id);
+  const Structure cluster = sample({11, 17}, 8, 7.0, 2.3, false);
+  const auto qeq = make_model(test::kNaClQeq);
+  std::vector<Result> results = run_checks(*qeq, cluster, all, Options{});
+  INFO(human_table(results));
+  CHECK(failed(results).empty());
+  CHECK(results[kChargeResponse - 1].status == Status::Pass);
+  CHECK(results[kCutoff - 1].status == Status::Skip);  // long range: no cutoff to test
+  results = run_checks(*test::runaway_polarisation(), cluster, all, Options{});
+  INFO(human_table(results));
+  CHECK(failed(results) == std::set<int>{kChargeResponse});
+  // A model without charges skips the check; so does a periodic structure.
+  CHECK(run_check(*make_model(test::kArgon), argon(false), kChargeResponse, Options{}).status == Status::Skip);
+  CHECK(run_check(*qeq, sample({11, 17}, 8, 7.0, 2.3, true), kChargeResponse, Options{}).status == Status::Skip);
+}

@@ -104,7 +104,8 @@ TEST_CASE("QEq: charges satisfy the constraint and the equilibrium condition", "
           double e = electrostatic_energy(s, c, qeq.parameters().electrostatics);
           for (std::size_t i = 0; i < c.size(); ++i) {
             const auto& p = qeq.parameters().elements.at(s.numbers[i]);
-            e += p.chi * c[i] - 0.5 * p.hardness * p.qmax * p.qmax * std::log(1.0 - c[i] * c[i] / (p.qmax * p.qmax));
+            e += p.chi * c[i] - 0.5 * p.hardness * p.qmax * p.qmax * std::log(1.0 - c[i] * c[i] / (p.qmax * p.qmax)) +
+                 14.399645 * c[i] * c[i] / (2.0 * 0.8 * std::sqrt(M_PI));  // Gaussian self-energy, σ = 0.8 Å
           }
           return e;
         };
@@ -116,7 +117,7 @@ TEST_CASE("QEq: charges satisfy the constraint and the equilibrium condition", "
 
 TEST_CASE("QEq: a heteronuclear dimer matches an independent bisection", "[model][qeq]") {
   // Na at the origin, Cl at r; q_Cl = −q_Na = x. dE/dx = 0: (χ_Cl − χ_Na) + s'_Cl(x) − s'_Na(−x)·(−1)... written out:
-  // E(x) = χ_Na(−x) + χ_Cl x + s_Na(−x) + s_Cl(x) − k_e x² erf(r/2σ)/r.
+  // E(x) = χ_Na(−x) + χ_Cl x + s_Na(−x) + s_Cl(x) − k_e x² erf(r/2σ)/r + 2 k_e x²/(2σ√π).
   const double r = 2.4, sigma = 0.8, ke = 14.399645;
   const auto model = make_model(kNaCl);
   Structure s;
@@ -127,7 +128,8 @@ TEST_CASE("QEq: a heteronuclear dimer matches an independent bisection", "[model
   auto dE = [&](double x) {
     const double a = 1.5;
     auto ds = [&](double J, double q) { return J * q / (1.0 - q * q / (a * a)); };
-    return -(-2.0) + 3.0 + (-ds(8.0, -x)) + ds(10.0, x) - 2.0 * ke * x * std::erf(r / (2 * sigma)) / r;
+    return -(-2.0) + 3.0 + (-ds(8.0, -x)) + ds(10.0, x) - 2.0 * ke * x * std::erf(r / (2 * sigma)) / r +
+           2.0 * ke * x / (sigma * std::sqrt(M_PI));  // two Gaussian self-energies
   };
   // dE/dx at x: −χ_Na + χ_Cl − s'_Na(−x) + s'_Cl(x) − 2 k_e x erf/r; root in (−1.5, 1.5).
   double lo = -1.4999999, hi = 1.4999999;

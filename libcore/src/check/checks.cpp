@@ -94,6 +94,8 @@ Structure clean(const Structure& s) {
   Structure t = select(s, idx);
   for (const char* k : {"forces", "MLP_forces", "MLP_energies", "energies", "velocities", "momenta"})
     t.arrays.erase(k);
+  for (const char* k : {"total_charge", "charge"})  // a state variable of charge models, not a label
+    if (const auto q = s.info.real(k)) t.info.set(k, *q);
   return t;
 }
 
@@ -152,7 +154,8 @@ struct Ctx {
   void info(const std::string& name, double value, const std::string& unit) {
     r.metrics.push_back({name, value, std::numeric_limits<double>::infinity(), unit, true});
   }
-  double model_cutoff() const { return o.cutoff >= 0 ? o.cutoff : model.cutoff(); }
+  /// The range checks 6 and 7 test: --cutoff, else the model's cutoff, else 0 (none) for long-range models.
+  double model_cutoff() const { return o.cutoff >= 0 ? o.cutoff : model.long_range() ? 0.0 : model.cutoff(); }
 };
 
 std::vector<std::pair<int, int>> element_pairs(const Model& model, const Structure& s) {
@@ -380,7 +383,8 @@ void cutoff(Ctx& c) {
   const double rc = c.model_cutoff();
   if (!(rc > 0)) {
     c.r.status = Status::Skip;
-    c.r.message = "the model reports no finite cutoff (give --cutoff)";
+    c.r.message = c.model.long_range() ? "the model has a long-range term (electrostatics): no finite cutoff"
+                                       : "the model reports no finite cutoff (give --cutoff)";
     return;
   }
   double jump = 0, fin = 0, cont = 0, tail = 0, fjump = 0;
@@ -440,7 +444,8 @@ void locality(Ctx& c) {
   const double rc = c.model_cutoff();
   if (!(rc > 0)) {
     c.r.status = Status::Skip;
-    c.r.message = "the model reports no finite cutoff (give --cutoff)";
+    c.r.message = c.model.long_range() ? "the model has a long-range term (electrostatics): not local"
+                                       : "the model reports no finite cutoff (give --cutoff)";
     return;
   }
   Structure a = c.s;  // the atoms of the structure as an isolated cluster
@@ -664,10 +669,69 @@ void determinism(Ctx& c) {
            "eV, eV/A");
 }
 
+// ---- 11 charge response --------------------------------------------------------------------------------------
+/// Dipole Σ q_i (r_i − r_centre) (e·Å).
+Vec3 dipole(const Structure& s, const Eigen::VectorXd& q) {
+  const Eigen::RowVector3d centre = s.positions.colwise().mean();
+  Vec3 d = Vec3::Zero();
+  for (Eigen::Index i = 0; i < q.size(); ++i) d += q(i) * (s.positions.row(i) - centre).transpose();
+  return d;
+}
+
 void charge(Ctx& c) {
-  c.r.status = Status::Skip;
-  c.r.message =
-      "no model of mlp predicts charges or takes an applied field yet (the charges model has fixed charges)";
+  const EvalResult base = c.eval(c.s);
+  if (!base.has_charges) {
+    c.r.status = Status::Skip;
+    c.r.message = "the model computes no charges";
+    return;
+  }
+  if (c.s.any_periodic()) {
+    c.r.status = Status::Skip;
+    c.r.message = "an applied field needs a non-periodic structure";
+    return;
+  }
+  // Fields along x, y and z on a logarithmic scale from 1e-3 V/Å to field_max (default 10 V/Å, far beyond any
+  // field a molecule meets). A bounded response (linear, or saturating as charges approach their limits) gives
+  // an induced dipole at the strongest field no larger than the small-field polarisability times that field;
+  // a polarisation catastrophe (response growing faster than linearly, or diverging) exceeds it. Charges must
+  // stay below charge_max and energies finite throughout.
+  const Vec3 mu0 = dipole(c.s, base.charges);
+  double max_q = base.charges.cwiseAbs().maxCoeff(), growth = 0.0, max_induced = 0.0;
+  bool finite = std::isfinite(base.energy);
+  std::vector<SvgSeries> series;
+  const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c"};
+  const int steps = 13;
+  for (int axis = 0; axis < 3; ++axis) {
+    std::vector<double> xs, ys;
+    double alpha_small = 0.0;
+    for (int k = 0; k < steps; ++k) {
+      const double f = 1e-3 * std::pow(c.o.field_max / 1e-3, static_cast<double>(k) / (steps - 1));
+      Structure t = c.s;
+      std::vector<double> field(3, 0.0);
+      field[static_cast<std::size_t>(axis)] = f;
+      t.info.set("external_field", field);
+      const EvalResult r = c.eval(t);
+      finite = finite && std::isfinite(r.energy) && r.has_charges;
+      if (!r.has_charges) break;
+      max_q = std::max(max_q, r.charges.cwiseAbs().maxCoeff());
+      const double induced = (dipole(t, r.charges) - mu0)(axis);  // along the field
+      const double alpha = std::abs(induced) / f;
+      if (k == 0) alpha_small = alpha;
+      if (k == steps - 1 && alpha_small > 0) growth = std::max(growth, alpha / alpha_small);
+      max_induced = std::max(max_induced, std::abs(induced));
+      xs.push_back(std::log10(f));
+      ys.push_back(induced);
+    }
+    series.push_back({xs, ys, std::string("field along ") + "xyz"[axis], colors[axis], true});
+  }
+  c.info("largest induced dipole", max_induced, "e*A");
+  c.metric("largest |charge| over the scan", max_q, tol(c.o, "charge_max"), "e");
+  c.metric("induced dipole at the strongest field / linear extrapolation from the weakest", growth,
+           tol(c.o, "charge_growth"), "ratio");
+  c.metric("non-finite energies or lost charges", finite ? 0.0 : 1.0, 0.0, "");
+  if (growth > tol(c.o, "charge_growth")) c.r.message = "charge response grows faster than linearly (polarisation catastrophe)";
+  c.r.plots.push_back({"charge.svg", render_svg({{"Induced dipole in an applied field", "log10(F / (V/A))",
+                                                  "induced dipole along F (e*A)", series, false, ""}})});
 }
 
 }  // namespace
@@ -676,7 +740,8 @@ std::map<std::string, double> Options::default_tolerances() {
   return {{"invariance_energy", 1e-8}, {"invariance_force", 1e-8}, {"fd_force", 1e-5},      {"fd_stress", 1e-5},
           {"cutoff_energy", 1e-6},     {"cutoff_force", 1e-5},     {"cutoff_continuity", 1e-6},
           {"locality", 1e-8},          {"nve_drift", 1e-2},        {"nve_order", 0.5},      {"nve_floor", 1e-7},
-          {"fusion_energy", 1e-6},     {"fusion_force", 1e-6},     {"determinism", 0.0}};
+          {"fusion_energy", 1e-6},     {"fusion_force", 1e-6},     {"determinism", 0.0},
+          {"charge_max", 4.0},         {"charge_growth", 1.05}};
 }
 
 std::string check_name(int id) {

@@ -55,6 +55,11 @@ void attach_predictions(Structure& s, const EvalResult& r, const PredictionKeys&
       s.arrays.set(forces_std_key, real_column(sd.data(), s.size(), 3));
     }
   }
+  if (r.has_charges && r.charges.size() == static_cast<Eigen::Index>(s.size())) {  // e per atom
+    const std::string charges_key = keys.prefix + "charges";
+    guard(charges_key, labels);
+    s.arrays.set(charges_key, real_column(r.charges.data(), s.size(), 1));
+  }
   if (keys.terms)
     for (const auto& [term, energy] : r.term_energies) {
       const std::string key = keys.prefix + "energy_" + term;

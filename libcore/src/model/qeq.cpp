@@ -21,6 +21,12 @@ void self_energy(const ChargeEquilibration::Element& e, double q, double& s, dou
   d2s = e.hardness * (1.0 + x * x) / (u * u);
 }
 
+/// Self-energy of one Gaussian charge cloud of width σ, per e²: k_e/(2 σ √π ε_r) (eV/e²). With it the
+/// electrostatic energy is that of the full clouds, a positive-definite quadratic form.
+double gaussian_self_energy(const ElectrostaticsOptions& o) {
+  return kCoulombConstant / (2.0 * o.sigma * std::sqrt(3.14159265358979323846) * o.permittivity);
+}
+
 double total_charge_of(const Structure& s) {
   for (const char* key : {"total_charge", "charge"})
     if (const auto q = s.info.real(key)) {
@@ -94,6 +100,7 @@ std::vector<double> ChargeEquilibration::equilibrate(const Structure& s, const N
     unit[j] = 0.0;
   }
   A = 0.5 * (A + A.transpose()).eval();  // exact in theory; removes roundoff asymmetry
+  A.diagonal().array() += 2.0 * gaussian_self_energy(parameters_.electrostatics);
   Eigen::VectorXd linear(N);             // χ_i − F·r_i
   for (std::size_t i = 0; i < n; ++i)
     linear(static_cast<Eigen::Index>(i)) = el[i]->chi - field.dot(s.positions.row(static_cast<Eigen::Index>(i)));
@@ -167,7 +174,8 @@ void ChargeEquilibration::compute(const Structure& s, const NeighborList& nl, co
     const Element& e = parameters_.elements.at(s.numbers[i]);
     double si, dsi, d2si;
     self_energy(e, q[i], si, dsi, d2si);
-    const double ei = e.chi * q[i] + si - q[i] * field.dot(s.positions.row(I));
+    const double ei = e.chi * q[i] + si + gaussian_self_energy(parameters_.electrostatics) * q[i] * q[i] -
+                      q[i] * field.dot(s.positions.row(I));
     energy += ei;
     if (request.atom_energies) result.atom_energies[I] += ei;
     if (request.forces) result.forces.row(I) += q[i] * field.transpose();

@@ -54,6 +54,12 @@ bool SumModel::supports_contributing() const {
   return true;
 }
 
+bool SumModel::long_range() const {
+  for (const auto& t : terms_)
+    if (t->long_range()) return true;
+  return false;
+}
+
 bool SumModel::supports_uncertainty() const {
   for (const auto& t : terms_)
     if (t->supports_uncertainty()) return true;

@@ -39,6 +39,7 @@ struct Options {
   double nve_temperature = 300.0;    ///< K, Maxwell-Boltzmann start
   double fusion_start = 3.0, fusion_end = 0.3;  ///< Å, dimer scan
   double compression = 0.6;          ///< smallest volume fraction of the compression scan
+  double field_max = 10.0;           ///< V/Å, strongest applied field of the charge-response scan (check 11)
   int threads = 0;                   ///< N of the 1-vs-N thread comparison (0: all cores)
   static std::map<std::string, double> default_tolerances();
 };

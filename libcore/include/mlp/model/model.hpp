@@ -71,6 +71,9 @@ class Model {
   virtual bool supports(const std::vector<int>& numbers, std::string& why) const;
   /// True if compute() honours EvalRequest::contributing (default false).
   virtual bool supports_contributing() const { return false; }
+  /// True if the model has a long-range term (electrostatics) besides whatever cutoff() says: atoms interact at
+  /// any distance, so locality and smooth-cutoff checks do not apply (default false).
+  virtual bool long_range() const { return false; }
   /// True if compute() honours EvalRequest::uncertainty (default false).
   virtual bool supports_uncertainty() const { return false; }
 };

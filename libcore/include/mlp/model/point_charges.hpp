@@ -39,6 +39,7 @@ class PointCharges final : public Model {
   std::string name() const override { return "charges"; }
   double cutoff() const override { return 0.0; }
   std::string spec() const override;
+  bool long_range() const override { return true; }
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
   bool supports(const std::vector<int>& numbers, std::string& why) const override;

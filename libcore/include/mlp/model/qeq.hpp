@@ -1,9 +1,10 @@
 #pragma once
 // Charge equilibration (QEq; Rappé & Goddard 1991, as used for the charges of 4G-HDNNPs) with a bounded charge
 // response. The charges q (e) minimise
-//   E(q) = Σ_i [ χ_i q_i + s_i(q_i) ] + E_es(q) − Σ_i q_i F·r_i      subject to Σ_i q_i = Q,
-// χ_i the electronegativity (eV/e) of atom i's element, E_es the electrostatic energy of Gaussian-smeared charges
-// (mlp/model/ewald.hpp: Ewald for 3-D periodic cells, direct sum otherwise), F an applied uniform field (V/Å, from
+//   E(q) = Σ_i [ χ_i q_i + s_i(q_i) + k_e q_i²/(2σ√π ε_r) ] + E_es(q) − Σ_i q_i F·r_i      subject to Σ_i q_i = Q,
+// χ_i the electronegativity (eV/e) of atom i's element, E_es the electrostatic energy between Gaussian-smeared
+// charges of width σ (mlp/model/ewald.hpp: Ewald for 3-D periodic cells, direct sum otherwise) and k_e q²/(2σ√π ε_r)
+// the self-energy of each Gaussian cloud (as in 4G-HDNNP), F an applied uniform field (V/Å, from
 // the frame's info key `external_field`; non-periodic structures only) and Q the total charge (info key
 // `total_charge`, else `charge`, else 0).
 //
@@ -12,9 +13,10 @@
 //    q_max > 0 the largest charge magnitude, e). For small q it is the usual ½ J q², its curvature only grows with
 //    |q| and it diverges at ±q_max, so every charge stays strictly inside (−q_max, q_max) for any field, probe or
 //    geometry, and any induced dipole is at most Σ_i q_max |r_i − r_centre|.
-//  - Smeared charges (σ > 0) make E_es a positive-definite quadratic form at every geometry (a Gaussian kernel), so
-//    E(q) is strictly convex: the minimum is unique and Newton's method finds it; atoms that approach each other
-//    cannot drive the charges to diverge (point-charge QEq can, at short range).
+//  - Smeared charges (σ > 0) with their self-energies make the electrostatic energy a positive-definite quadratic
+//    form at every geometry (a Gaussian kernel), so E(q) is strictly convex: the minimum is unique and Newton's
+//    method finds it; atoms that approach each other cannot drive the charges to diverge (point-charge QEq can,
+//    at short range, where 1/r outgrows the hardness).
 // Forces and virial: the charges are variational (∂E/∂q = λ, Σq fixed), so dE/dr = ∂E/∂r at fixed q
 // (Hellmann-Feynman): the forces of fixed charges plus q_i F. No derivative of the charges is needed.
 //
@@ -55,6 +57,7 @@ class ChargeEquilibration final : public Model {
   /// The interaction has no finite range (as for the `charges` model): 0.
   double cutoff() const override { return 0.0; }
   std::string spec() const override;
+  bool long_range() const override { return true; }
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
   bool supports(const std::vector<int>& numbers, std::string& why) const override;

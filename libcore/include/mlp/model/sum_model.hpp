@@ -25,6 +25,8 @@ class SumModel final : public Model {
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
   /// True if every term honours EvalRequest::contributing.
   bool supports_contributing() const override;
+  /// True if any term is long-range.
+  bool long_range() const override;
   /// True if any term has an uncertainty (the others are taken as exact).
   bool supports_uncertainty() const override;
   const std::vector<std::unique_ptr<Model>>& terms() const { return terms_; }

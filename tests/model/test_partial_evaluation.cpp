@@ -9,6 +9,7 @@
 
 #include "mlp/model/partial_evaluation.hpp"
 #include "mlp/desc/descriptor.hpp"
+#include "mlp/model/gap_model.hpp"
 #include "mlp/model/linear_model.hpp"
 #include "mlp/model/registry.hpp"
 #include "test_support.hpp"
@@ -25,13 +26,31 @@ std::unique_ptr<Model> linear_soap_model() {
   for (Eigen::Index k = 0; k < w.size(); ++k) w[k] = std::sin(1.0 + 0.7 * static_cast<double>(k));
   return std::make_unique<LinearModel>(d, std::map<int, Eigen::VectorXd>{{14, w}}, std::map<int, double>{{14, -0.3}});
 }
+/// A GAP stand-in: five pseudo-random sparse points on the same SOAP (non-linear in the rows: ζ = 3).
+std::unique_ptr<Model> gap_soap_model() {
+  std::shared_ptr<const Descriptor> d = make_descriptor(
+      R"({"type": "soap", "species": ["Si"], "n_max": 3, "l_max": 2, "r_cut": 3.5, "sigma": 0.5})");
+  const auto size = static_cast<Eigen::Index>(d->size(14));
+  GapSparseSet set;
+  set.points.resize(5, size);
+  set.alpha.resize(5);
+  for (Eigen::Index m = 0; m < 5; ++m) {
+    for (Eigen::Index k = 0; k < size; ++k) set.points(m, k) = 1.0 + 0.5 * std::sin(0.3 * static_cast<double>(k + 7 * m));
+    set.alpha[m] = 0.2 * std::cos(static_cast<double>(m));
+  }
+  GapKernel kernel;
+  kernel.delta = 0.5;
+  kernel.zeta = 3;
+  return std::make_unique<GapModel>(d, kernel, std::map<int, GapSparseSet>{{14, set}}, std::map<int, double>{{14, -0.3}});
+}
 }  // namespace
 
 TEST_CASE("contributing/padding evaluation reproduces the periodic one under domain decomposition",
           "[model][partial]") {
-  const auto spec = GENERATE(as<std::string>{}, "sw", "lj:sigma=2.1,epsilon=0.05", "zbl+sw", "linear-soap");
+  const auto spec = GENERATE(as<std::string>{}, "sw", "lj:sigma=2.1,epsilon=0.05", "zbl+sw", "linear-soap", "gap-soap");
   INFO("model " << spec);
-  const auto model = spec == "linear-soap" ? linear_soap_model() : make_model(spec);
+  const auto model =
+      spec == "linear-soap" ? linear_soap_model() : spec == "gap-soap" ? gap_soap_model() : make_model(spec);
   REQUIRE(model->supports_contributing());
   std::mt19937_64 rng(7);
   const double L = 12.0;

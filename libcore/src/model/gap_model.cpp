@@ -7,6 +7,7 @@
 
 #include "mlp/core/elements.hpp"
 #include "mlp/util/error.hpp"
+#include "atomic_energy_model.hpp"
 
 namespace mlp {
 
@@ -166,30 +167,7 @@ void GapModel::compute(const Structure& s, const NeighborList& nl, const EvalReq
         Eigen::Map<Eigen::RowVectorXd>(dE_dq.row(i), d) = d2 / norms[row] * (v.row(row) - t[row] * qn.row(row));
     }
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    energy += atom_energy[i];
-    if (request.atom_energies) result.atom_energies[static_cast<Eigen::Index>(i)] += atom_energy[i];
-  }
-  result.energy += energy;
-  if (request.forces || request.virial) {
-    Matrix3N forces = Matrix3N::Zero(static_cast<Eigen::Index>(n), 3);
-    Mat3 virial = Mat3::Zero();
-    descriptor_->accumulate(s, nl, dE_dq, forces, virial);
-    if (request.forces) result.forces += forces;
-    if (request.virial) result.virial += virial;
-  }
-  if (request.atom_virials) {
-    // Atom i's share of the virial is −dE_i/dε, the strain derivative of its own energy.
-    for (std::size_t i = 0; i < n; ++i) {
-      const double* g = gradients.strain.data() + q.offsets[i] * 9;
-      const double* de = dE_dq.row(i);
-      Mat3 w_i = Mat3::Zero();
-      for (std::size_t k = 0; k < q.row_size(i); ++k)
-        for (int a = 0; a < 3; ++a)
-          for (int b = 0; b < 3; ++b) w_i(a, b) -= de[k] * g[9 * k + 3 * a + b];
-      result.atom_virials[i] += w_i;
-    }
-  }
+  energy = detail::add_atomic_energy_result(*descriptor_, s, nl, atom_energy, dE_dq, &gradients, request, result);
   if (request.uncertainty && supports_uncertainty()) add_variance(s, q, request, result);
   result.term_energies.emplace_back(name(), energy);
 }

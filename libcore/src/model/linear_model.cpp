@@ -4,6 +4,7 @@
 
 #include "mlp/core/elements.hpp"
 #include "mlp/util/error.hpp"
+#include "atomic_energy_model.hpp"
 
 namespace mlp {
 
@@ -58,43 +59,16 @@ void LinearModel::compute(const Structure& s, const NeighborList& nl, const Eval
   DescriptorGradients gradients;
   const DescriptorValues q =
       request.atom_virials ? descriptor_->compute(s, nl, gradients) : descriptor_->compute(s, nl);
-  DescriptorValues dE_dq;
-  dE_dq.offsets = q.offsets;
-  dE_dq.data.assign(q.data.size(), 0.0);
-  double energy = 0.0;
-  // With contributing flags (domain decomposition), E = Σ over flagged atoms of E_i: padding atoms have no
-  // dE/dq of their own, yet receive forces through the descriptors of flagged atoms.
-  const std::vector<std::uint8_t>* flags = request.contributing;
+  DescriptorValues dE_dq{q.offsets, std::vector<double>(q.data.size())};
+  std::vector<double> atom_energy(n);
   for (std::size_t i = 0; i < n; ++i) {
     const Eigen::VectorXd& w = weights_.at(s.numbers[i]);
-    const double e_i =
-        Eigen::Map<const Eigen::VectorXd>(q.row(i), static_cast<Eigen::Index>(q.row_size(i))).dot(w) +
-        isolated_.at(s.numbers[i]);
-    if (request.atom_energies) result.atom_energies[static_cast<Eigen::Index>(i)] += e_i;
-    if (flags && !(*flags)[i]) continue;
-    Eigen::Map<Eigen::VectorXd>(dE_dq.row(i), static_cast<Eigen::Index>(q.row_size(i))) = w;
-    energy += e_i;
+    const auto size = static_cast<Eigen::Index>(q.row_size(i));
+    atom_energy[i] = Eigen::Map<const Eigen::VectorXd>(q.row(i), size).dot(w) + isolated_.at(s.numbers[i]);
+    Eigen::Map<Eigen::VectorXd>(dE_dq.row(i), size) = w;
   }
-  result.energy += energy;
-  if (request.forces || request.virial) {
-    Matrix3N forces = Matrix3N::Zero(static_cast<Eigen::Index>(n), 3);
-    Mat3 virial = Mat3::Zero();
-    descriptor_->accumulate(s, nl, dE_dq, forces, virial);
-    if (request.forces) result.forces += forces;
-    if (request.virial) result.virial += virial;
-  }
-  if (request.atom_virials) {
-    // Atom i's share of the virial is −dE_i/dε: the strain derivative of its own energy.
-    for (std::size_t i = 0; i < n; ++i) {
-      const Eigen::VectorXd& w = weights_.at(s.numbers[i]);
-      const double* g = gradients.strain.data() + q.offsets[i] * 9;
-      Mat3 w_i = Mat3::Zero();
-      for (std::size_t k = 0; k < q.row_size(i); ++k)
-        for (int a = 0; a < 3; ++a)
-          for (int b = 0; b < 3; ++b) w_i(a, b) -= w[static_cast<Eigen::Index>(k)] * g[9 * k + 3 * a + b];
-      result.atom_virials[i] += w_i;
-    }
-  }
+  const double energy = detail::add_atomic_energy_result(*descriptor_, s, nl, atom_energy, dE_dq, &gradients,
+                                                         request, result);
   result.term_energies.emplace_back(name(), energy);
 }
 

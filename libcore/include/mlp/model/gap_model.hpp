@@ -77,6 +77,8 @@ class GapModel final : public Model {
   std::string spec() const override;
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
+  /// Honours EvalRequest::contributing (KIM/LAMMPS domain decomposition).
+  bool supports_contributing() const override { return true; }
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
   bool supports_uncertainty() const override { return posterior_r_.size() > 0; }
 

@@ -1,0 +1,20 @@
+#pragma once
+// The part that every descriptor-based model E = Σ_i E_i(q_i) (linear, GAP, BPNN) shares: from the atomic
+// energies E_i (eV) and their derivatives dE_i/dq_i, fill an EvalResult as requested (energy, per-atom energies,
+// forces and virial through Descriptor::accumulate(), per-atom virials through the strain gradients), honouring
+// EvalRequest::contributing (domain decomposition: only flagged atoms' energies count, every atom gets forces).
+#include <vector>
+
+#include "mlp/desc/descriptor.hpp"
+#include "mlp/model/model.hpp"
+
+namespace mlp::detail {
+
+/// `dE_dq` has the layout of the rows (same offsets); rows of atoms that do not count are zeroed here.
+/// `gradients` (strain part) is needed only for per-atom virials (may be null otherwise). Returns the energy added.
+double add_atomic_energy_result(const Descriptor& descriptor, const Structure& s, const NeighborList& nl,
+                                const std::vector<double>& atom_energy, DescriptorValues& dE_dq,
+                                const DescriptorGradients* gradients, const EvalRequest& request,
+                                EvalResult& result);
+
+}  // namespace mlp::detail

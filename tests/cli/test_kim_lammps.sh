@@ -178,33 +178,40 @@ else
   fail "NVT run: $(grep -m1 ERROR nvt.log)"
 fi
 
-# A learned model file (MODL): a linear SOAP model fitted here on the shipped Si frames runs through the same
-# driver and agrees with mlp-eval to 1e-9, serially and with domain decomposition.
-if "$MLP_BIN/mlp-fit" -q --model-type linear --preset soap-small "$MLP_SRC/share/mlp/examples/si_mlearn_test.extxyz" \
-     -o linear.mlp > fit.out 2>&1; then
-  "$INSTALL" --model "$TMP/linear.mlp" --name mlp_Linear_Si --species Si --dir "$TMP/models" > /dev/null ||
-    fail "mlp-kim-install of a model file"
-  static "kim init mlp_Linear_Si metal" "$KIM_PAIR" learned
-  "$MLP_BIN/mlp-eval" -q -m linear.mlp start.xyz -o eval_learned.xyz || fail "mlp-eval of the learned model"
+# Learned model files (MODL): a linear and a GAP SOAP model fitted here on the shipped Si frames run through the
+# same driver and agree with mlp-eval to 1e-9, serially and with domain decomposition.
+for kind in linear gap; do
+  case $kind in
+    linear) fit_options="--model-type linear"; name=mlp_Linear_Si ;;
+    gap) fit_options="--model-type gap --sparse-points 30"; name=mlp_Gap_Si ;;
+  esac
+  # shellcheck disable=SC2086
+  if ! "$MLP_BIN/mlp-fit" -q $fit_options --preset soap-small "$MLP_SRC/share/mlp/examples/si_mlearn_test.extxyz" \
+       -o $kind.mlp > fit_$kind.out 2>&1; then
+    fail "mlp-fit of the $kind model for KIM: $(tail -n 3 fit_$kind.out)"
+    continue
+  fi
+  "$INSTALL" --model "$TMP/$kind.mlp" --name $name --species Si --dir "$TMP/models" > /dev/null ||
+    fail "mlp-kim-install of the $kind model file"
+  static "kim init $name metal" "$KIM_PAIR" $kind
+  "$MLP_BIN/mlp-eval" -q -m $kind.mlp start.xyz -o eval_$kind.xyz || fail "mlp-eval of the $kind model"
   awk 'NR == 2 { match($0, /MLP_energy=[^ ]*/); e = substr($0, RSTART + 11, RLENGTH - 11)
                  match($0, /MLP_stress="[^"]*"/); split(substr($0, RSTART + 12, RLENGTH - 13), s, " ")
                  k = 1.6021765e6
                  printf "0 %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", e, -k * s[1], -k * s[5], -k * s[9], -k * s[2], -k * s[3], -k * s[6] }' \
-    eval_learned.xyz > eval_learned.row
-  key_forces eval_learned.xyz 2 2 > eval_learned.forces
+    eval_$kind.xyz > eval_$kind.row
+  key_forces eval_$kind.xyz 2 2 > eval_$kind.forces
   for np in $ranks; do
-    rm -f forces_learned.dump
-    if run_lmp "$np" in.learned learned$np.log > /dev/null 2>&1; then
-      key_forces forces_learned.dump 9 2 > learned$np.forces
-      compare "learned SOAP model through KIM ($np rank(s)) vs mlp-eval" "$(thermo_row learned$np.log)" \
-        "$(cat eval_learned.row)" learned$np.forces eval_learned.forces
+    rm -f forces_$kind.dump
+    if run_lmp "$np" in.$kind $kind$np.log > /dev/null 2>&1; then
+      key_forces forces_$kind.dump 9 2 > $kind$np.forces
+      compare "$kind SOAP model through KIM ($np rank(s)) vs mlp-eval" "$(thermo_row $kind$np.log)" \
+        "$(cat eval_$kind.row)" $kind$np.forces eval_$kind.forces
     else
-      fail "learned model lmp run with $np rank(s): $(grep -m1 ERROR learned$np.log)"
+      fail "$kind model lmp run with $np rank(s): $(grep -m1 ERROR $kind$np.log)"
     fi
   done
-else
-  fail "mlp-fit of the learned model for KIM: $(tail -n 3 fit.out)"
-fi
+done
 
 # Bad input: a species the model does not know, a corrupt model file.
 setup "$KIM_INIT" "kim interactions C" > in.badspecies

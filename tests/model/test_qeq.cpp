@@ -225,3 +225,34 @@ TEST_CASE("QEq: bad parameters and inputs are refused", "[model][qeq]") {
   std::string why;
   CHECK_FALSE(model->supports(argon.numbers, why));
 }
+
+TEST_CASE("QEq: the charge response dq/dchi equals finite differences", "[model][qeq]") {
+  std::mt19937_64 rng(19);
+  for (bool periodic : {false, true}) {
+    Structure s = periodic ? crystal(rng) : molecule(rng, 6);
+    s.info.set("total_charge", 0.5);
+    ElectrostaticsOptions o;
+    o.sigma = 0.9;
+    o.rcut = 12.0;
+    NeighborListOptions lo;
+    lo.cutoff = electrostatics_cutoff(o);
+    const NeighborList nl(s, lo);
+    QeqAtoms atoms;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      atoms.chi.push_back(s.numbers[i] == 11 ? -1.0 + 0.1 * static_cast<double>(i) : 2.0);
+      atoms.hardness.push_back(6.0);
+      atoms.qmax.push_back(1.2);
+    }
+    const QeqSolution base = solve_qeq(s, nl, atoms, o, 1e-13, true);
+    REQUIRE(base.response.rows() == static_cast<Eigen::Index>(s.size()));
+    for (std::size_t j = 0; j < s.size(); ++j) {
+      QeqAtoms plus = atoms, minus = atoms;
+      plus.chi[j] += 1e-5, minus.chi[j] -= 1e-5;
+      const auto qp = solve_qeq(s, nl, plus, o, 1e-13).charges, qm = solve_qeq(s, nl, minus, o, 1e-13).charges;
+      for (std::size_t i = 0; i < s.size(); ++i)
+        CHECK(base.response(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) ==
+              Approx((qp[i] - qm[i]) / 2e-5).margin(1e-7));
+      CHECK(std::abs(base.response.col(static_cast<Eigen::Index>(j)).sum()) < 1e-12);
+    }
+  }
+}

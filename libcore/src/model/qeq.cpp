@@ -13,20 +13,6 @@ namespace mlp {
 
 namespace {
 
-/// The barrier self-energy s(q) = −½ J qmax² ln(1 − q²/qmax²) and its first two derivatives.
-void self_energy(const ChargeEquilibration::Element& e, double q, double& s, double& ds, double& d2s) {
-  const double x = q / e.qmax, u = 1.0 - x * x;
-  s = -0.5 * e.hardness * e.qmax * e.qmax * std::log(u);
-  ds = e.hardness * q / u;
-  d2s = e.hardness * (1.0 + x * x) / (u * u);
-}
-
-/// Self-energy of one Gaussian charge cloud of width σ, per e²: k_e/(2 σ √π ε_r) (eV/e²). With it the
-/// electrostatic energy is that of the full clouds, a positive-definite quadratic form.
-double gaussian_self_energy(const ElectrostaticsOptions& o) {
-  return kCoulombConstant / (2.0 * o.sigma * std::sqrt(3.14159265358979323846) * o.permittivity);
-}
-
 double total_charge_of(const Structure& s) {
   for (const char* key : {"total_charge", "charge"})
     if (const auto q = s.info.real(key)) {
@@ -36,7 +22,21 @@ double total_charge_of(const Structure& s) {
   return 0.0;
 }
 
-Vec3 field_of(const Structure& s) {
+}  // namespace
+
+void qeq_self_energy(double hardness, double qmax, double q, double& s, double& ds, double& d2s) {
+  const double x = q / qmax, u = 1.0 - x * x;
+  s = -0.5 * hardness * qmax * qmax * std::log(u);
+  ds = hardness * q / u;
+  d2s = hardness * (1.0 + x * x) / (u * u);
+}
+
+// With the clouds' self-energies the electrostatic energy is that of the full clouds, a positive-definite form.
+double gaussian_self_energy(const ElectrostaticsOptions& o) {
+  return kCoulombConstant / (2.0 * o.sigma * std::sqrt(3.14159265358979323846) * o.permittivity);
+}
+
+Vec3 applied_field(const Structure& s) {
   const auto f = s.info.reals("external_field");
   if (!f) return Vec3::Zero();
   if (f->size() != 3 || !std::isfinite((*f)[0]) || !std::isfinite((*f)[1]) || !std::isfinite((*f)[2]))
@@ -46,8 +46,6 @@ Vec3 field_of(const Structure& s) {
                      s.line, "external_field");
   return Vec3((*f)[0], (*f)[1], (*f)[2]);
 }
-
-}  // namespace
 
 ChargeEquilibration::ChargeEquilibration(Parameters parameters) : parameters_(std::move(parameters)) {
   if (!(parameters_.electrostatics.sigma > 0.0))
@@ -71,79 +69,88 @@ bool ChargeEquilibration::supports(const std::vector<int>& numbers, std::string&
   return true;
 }
 
-std::vector<double> ChargeEquilibration::equilibrate(const Structure& s, const NeighborList& nl,
-                                                     double* energy_out) const {
+QeqSolution solve_qeq(const Structure& s, const NeighborList& nl, const QeqAtoms& atoms,
+                      const ElectrostaticsOptions& electrostatics, double tolerance, bool want_response) {
   const std::size_t n = s.size();
   const auto N = static_cast<Eigen::Index>(n);
+  if (!(electrostatics.sigma > 0.0))
+    throw InputError("charge equilibration needs smeared charges (sigma > 0)", s.source, s.line, "sigma");
+  if (atoms.chi.size() != n || atoms.hardness.size() != n || atoms.qmax.size() != n)
+    throw InputError("charge equilibration: one electronegativity, hardness and qmax per atom", s.source, s.line,
+                     "charges");
   const double Q = total_charge_of(s);
-  const Vec3 field = field_of(s);
-  std::vector<const Element*> el(n);
+  const Vec3 field = applied_field(s);
+  QeqSolution out;
+  if (n == 0) return out;
   double room = 0.0;  // Σ qmax: a total charge beyond it cannot be reached
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto it = parameters_.elements.find(s.numbers[i]);
-    if (it == parameters_.elements.end())
-      throw InputError("model 'qeq' has no parameters for atom " + std::to_string(i), s.source, s.line, "species");
-    el[i] = &it->second;
-    room += it->second.qmax;
-  }
-  if (n == 0) return {};
+  for (double m : atoms.qmax) room += m;
   if (!(std::abs(Q) < room))
     throw InputError("total charge " + std::to_string(Q) + " e cannot be shared out with |q_i| < qmax", s.source,
                      s.line, "total_charge");
-  // E_es = ½ qᵀ A q: column j of A is the potential of a unit charge on atom j.
+  // E_es = ½ qᵀ A q: column j of A is the potential of a unit charge on atom j, plus the clouds' self-energies.
   Eigen::MatrixXd A(N, N);
   std::vector<double> unit(n, 0.0);
   for (std::size_t j = 0; j < n; ++j) {
     unit[j] = 1.0;
-    const std::vector<double> phi = electrostatic_potential(s, nl, unit, parameters_.electrostatics);
+    const std::vector<double> phi = electrostatic_potential(s, nl, unit, electrostatics);
     for (std::size_t i = 0; i < n; ++i) A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = phi[i];
     unit[j] = 0.0;
   }
   A = 0.5 * (A + A.transpose()).eval();  // exact in theory; removes roundoff asymmetry
-  A.diagonal().array() += 2.0 * gaussian_self_energy(parameters_.electrostatics);
-  Eigen::VectorXd linear(N);             // χ_i − F·r_i
+  A.diagonal().array() += 2.0 * gaussian_self_energy(electrostatics);
+  Eigen::VectorXd linear(N);  // χ_i − F·r_i
   for (std::size_t i = 0; i < n; ++i)
-    linear(static_cast<Eigen::Index>(i)) = el[i]->chi - field.dot(s.positions.row(static_cast<Eigen::Index>(i)));
+    linear(static_cast<Eigen::Index>(i)) = atoms.chi[i] - field.dot(s.positions.row(static_cast<Eigen::Index>(i)));
 
   const auto objective = [&](const Eigen::VectorXd& q, Eigen::VectorXd* g, Eigen::VectorXd* h) {
     double e = linear.dot(q) + 0.5 * q.dot(A * q);
     if (g) *g = linear + A * q;
     if (h) h->resize(N);
     for (Eigen::Index i = 0; i < N; ++i) {
+      const auto k = static_cast<std::size_t>(i);
       double si, dsi, d2si;
-      self_energy(*el[static_cast<std::size_t>(i)], q(i), si, dsi, d2si);
+      qeq_self_energy(atoms.hardness[k], atoms.qmax[k], q(i), si, dsi, d2si);
       e += si;
       if (g) (*g)(i) += dsi;
       if (h) (*h)(i) = d2si;
     }
     return e;
   };
-
-  // Newton's method on the strictly convex problem with the constraint Σq = Q, from the even share. Steps are
-  // shortened to stay inside the barrier and to decrease E (backtracking): E is convex, so this converges.
-  Eigen::VectorXd q = Eigen::VectorXd::Constant(N, Q / static_cast<double>(n));
-  Eigen::VectorXd g, h;
-  double e = objective(q, &g, &h);
-  // The tolerance is relative to the size of the linear terms (a strong field makes them large).
-  const double scale = 1.0 + linear.cwiseAbs().maxCoeff();
-  for (int iteration = 0; iteration < 200; ++iteration) {
-    const double lambda = g.mean();
-    if ((g.array() - lambda).abs().maxCoeff() <= parameters_.tolerance * scale) {
-      if (energy_out) *energy_out = e;
-      return std::vector<double>(q.data(), q.data() + N);
-    }
+  const auto kkt_matrix = [&](const Eigen::VectorXd& h) {
     Eigen::MatrixXd kkt = Eigen::MatrixXd::Zero(N + 1, N + 1);
     kkt.topLeftCorner(N, N) = A;
     kkt.topLeftCorner(N, N).diagonal() += h;
     kkt.block(0, N, N, 1).setOnes();
     kkt.block(N, 0, 1, N).setOnes();
+    return kkt;
+  };
+
+  // Newton's method on the strictly convex problem with the constraint Σq = Q, from the even share. Steps are
+  // shortened to stay inside the barrier and to decrease E (backtracking): E is convex, so this converges. The
+  // tolerance is relative to the size of the linear terms (a strong field makes them large).
+  Eigen::VectorXd q = Eigen::VectorXd::Constant(N, Q / static_cast<double>(n));
+  Eigen::VectorXd g, h;
+  double e = objective(q, &g, &h);
+  const double scale = 1.0 + linear.cwiseAbs().maxCoeff();
+  for (int iteration = 0; iteration < 200; ++iteration) {
+    const double lambda = g.mean();
+    if ((g.array() - lambda).abs().maxCoeff() <= tolerance * scale) {
+      out.charges.assign(q.data(), q.data() + N);
+      out.energy = e;
+      if (want_response) {
+        // Differentiating the stationarity conditions H dq + 1 dλ = −dχ, 1ᵀdq = 0 gives dq = −[K⁻¹]_qq dχ.
+        const Eigen::MatrixXd inverse = kkt_matrix(h).inverse();
+        out.response = -inverse.topLeftCorner(N, N);
+      }
+      return out;
+    }
     Eigen::VectorXd rhs(N + 1);
     rhs.head(N) = -g;
     rhs(N) = Q - q.sum();
-    const Eigen::VectorXd step = kkt.partialPivLu().solve(rhs).head(N);
+    const Eigen::VectorXd step = kkt_matrix(h).partialPivLu().solve(rhs).head(N);
     double t = 1.0;
     for (Eigen::Index i = 0; i < N; ++i) {  // stay inside (−qmax, qmax) with a margin
-      const double qmax = el[static_cast<std::size_t>(i)]->qmax, target = q(i) + step(i);
+      const double qmax = atoms.qmax[static_cast<std::size_t>(i)], target = q(i) + step(i);
       if (std::abs(target) >= qmax) {
         const double bound = step(i) > 0 ? qmax : -qmax;
         t = std::min(t, 0.99 * (bound - q(i)) / step(i));
@@ -162,18 +169,38 @@ std::vector<double> ChargeEquilibration::equilibrate(const Structure& s, const N
                      "charges");
 }
 
+QeqAtoms ChargeEquilibration::atom_parameters(const Structure& s) const {
+  QeqAtoms atoms;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto it = parameters_.elements.find(s.numbers[i]);
+    if (it == parameters_.elements.end())
+      throw InputError("model 'qeq' has no parameters for atom " + std::to_string(i), s.source, s.line, "species");
+    atoms.chi.push_back(it->second.chi);
+    atoms.hardness.push_back(it->second.hardness);
+    atoms.qmax.push_back(it->second.qmax);
+  }
+  return atoms;
+}
+
+std::vector<double> ChargeEquilibration::equilibrate(const Structure& s, const NeighborList& nl,
+                                                     double* energy) const {
+  QeqSolution solution = solve_qeq(s, nl, atom_parameters(s), parameters_.electrostatics, parameters_.tolerance);
+  if (energy) *energy = solution.energy;
+  return std::move(solution.charges);
+}
+
 void ChargeEquilibration::compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                                   EvalResult& result) const {
   const std::size_t n = s.size();
   const std::vector<double> q = equilibrate(s, nl);
-  const Vec3 field = field_of(s);
+  const Vec3 field = applied_field(s);
   // Electrostatics of the equilibrated charges at fixed q (Hellmann-Feynman, see the header).
   double energy = add_electrostatics(s, nl, q, parameters_.electrostatics, request, result);
   for (std::size_t i = 0; i < n; ++i) {
     const auto I = static_cast<Eigen::Index>(i);
     const Element& e = parameters_.elements.at(s.numbers[i]);
     double si, dsi, d2si;
-    self_energy(e, q[i], si, dsi, d2si);
+    qeq_self_energy(e.hardness, e.qmax, q[i], si, dsi, d2si);
     const double ei = e.chi * q[i] + si + gaussian_self_energy(parameters_.electrostatics) * q[i] * q[i] -
                       q[i] * field.dot(s.positions.row(I));
     energy += ei;

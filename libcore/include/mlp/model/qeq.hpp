@@ -35,6 +35,35 @@ namespace mlp {
 
 struct ModelSpec;
 
+/// Per-atom QEq parameters (see above): electronegativity χ (eV/e), hardness J (eV/e²), charge limit q_max (e).
+struct QeqAtoms {
+  std::vector<double> chi, hardness, qmax;
+};
+
+/// The result of one charge equilibration.
+struct QeqSolution {
+  std::vector<double> charges;  ///< e
+  double energy = 0.0;          ///< eV, E(q) at the minimum (all terms above)
+  /// ∂q/∂χ (N×N, e²/eV) at the solution, if asked for: −(P H⁻¹ P-type projection), symmetric, each column sums
+  /// to 0 (total charge is fixed). Used to fit learned electronegativities to reference charges.
+  Eigen::MatrixXd response;
+};
+
+/// Minimise E(q) of the header for per-atom parameters at the frame's total charge and applied field. Throws
+/// ComputeError if Newton's method does not converge, InputError for a total charge the limits cannot hold, a
+/// bad field or non-smeared electrostatics.
+QeqSolution solve_qeq(const Structure& s, const NeighborList& nl, const QeqAtoms& atoms,
+                      const ElectrostaticsOptions& electrostatics, double tolerance = 1e-12,
+                      bool want_response = false);
+
+/// Self-energy of one Gaussian charge cloud of width σ per e², k_e/(2σ√π ε_r) (eV/e²).
+double gaussian_self_energy(const ElectrostaticsOptions& electrostatics);
+/// The barrier self-energy s(q) = −½ J qmax² ln(1 − q²/qmax²) (eV) and its first two derivatives.
+void qeq_self_energy(double hardness, double qmax, double q, double& s, double& ds, double& d2s);
+/// The applied field of a frame (info key external_field, V/Å; zero if absent). InputError if malformed or the
+/// frame is periodic.
+Vec3 applied_field(const Structure& s);
+
 class ChargeEquilibration final : public Model {
  public:
   struct Element {
@@ -66,6 +95,8 @@ class ChargeEquilibration final : public Model {
   /// The equilibrated charges alone (e), and the minimised energy (eV) in `energy` if non-null. Throws
   /// ComputeError if Newton's method does not converge, InputError for a bad total charge or field.
   std::vector<double> equilibrate(const Structure& s, const NeighborList& nl, double* energy = nullptr) const;
+  /// Per-atom parameters of a structure's atoms (InputError for an element without parameters).
+  QeqAtoms atom_parameters(const Structure& s) const;
 
  private:
   Parameters parameters_;

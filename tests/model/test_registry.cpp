@@ -244,3 +244,19 @@ TEST_CASE("a model file sums its lines and errors name file and line") {
 
   for (const auto& f : {good, one, bad, unknown, empty, binary}) std::filesystem::remove(f);
 }
+
+TEST_CASE("model files compose: a term may be another model file, relative to the including file") {
+  // A text model file as a term of a spec, and a text file that includes another by a relative path.
+  const std::string inner = temp_file("inner.txt", "lj:epsilon=0.01,sigma=2.5\n");
+  const std::string name = std::filesystem::path(inner).filename().string();
+  const std::string outer = temp_file("outer.txt", "zbl\n" + name + "\n");
+  const auto m = make_model(outer);
+  CHECK(m->name() == "zbl+lj");
+  CHECK(make_model("zbl+" + inner)->name() == "zbl+lj");
+  CHECK(make_model(inner + "+zbl")->name() == "lj+zbl");
+  const std::string loop = temp_file("loop.txt", "");
+  std::ofstream(loop) << std::filesystem::path(loop).filename().string() << "\n";
+  CHECK_THROWS_AS(make_model(loop), InputError);  // includes itself: refused, no endless recursion
+  CHECK_THROWS_AS(make_model("zbl+no_such_file.mlp"), InputError);
+  for (const auto& f : {inner, outer, loop}) std::filesystem::remove(f);
+}

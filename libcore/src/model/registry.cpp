@@ -42,7 +42,8 @@ bool is_identifier(const std::string& s, bool allow_dash) {
 }
 
 // Split "zbl+lj:epsilon=1e+3" into terms. A '+' separates terms only when the next non-blank character is a
-// letter (model names start with one); that keeps exponents ("1e+3") and signs ("q_Na=+1") inside their value.
+// letter (model names and most file names start with one) or begins a path ("/", "./", "../"); that keeps
+// exponents ("1e+3") and signs ("q_Na=+1", "+.5") inside their value.
 std::vector<std::string> split_terms(const std::string& text) {
   std::vector<std::string> terms;
   std::string current;
@@ -50,7 +51,9 @@ std::vector<std::string> split_terms(const std::string& text) {
     if (text[i] == '+') {
       std::size_t k = i + 1;
       while (k < text.size() && std::isspace(static_cast<unsigned char>(text[k]))) ++k;
-      if (k < text.size() && std::isalpha(static_cast<unsigned char>(text[k]))) {
+      const bool path = k < text.size() && (text[k] == '/' || (text[k] == '.' && k + 1 < text.size() &&
+                                                               (text[k + 1] == '/' || text[k + 1] == '.')));
+      if (k < text.size() && (std::isalpha(static_cast<unsigned char>(text[k])) || path)) {
         terms.push_back(current);
         current.clear();
         continue;
@@ -74,7 +77,25 @@ const ModelInfo* find_model(const std::string& name) {
   return nullptr;
 }
 
-std::unique_ptr<Model> make_term(const std::string& text, const std::string& source) {
+std::unique_ptr<Model> make_from_file(const std::string& path, int depth);
+
+// A term is a registered model spec, or the path of a model file (binary MODL or a text file of specs), so that
+// fitted models compose with analytic ones: "zbl+si.mlp", or lines "short.mlp" and "charges.mlp" in a text file.
+// Relative paths inside a text model file are relative to that file's directory.
+std::unique_ptr<Model> make_term(const std::string& text, const std::string& source, const std::string& directory = "",
+                                 int depth = 0) {
+  const std::string name = trim(text.substr(0, text.find(':')));
+  if (!find_model(name)) {
+    std::error_code ec;
+    const std::filesystem::path path = std::filesystem::path(text).is_relative() && !directory.empty()
+                                           ? std::filesystem::path(directory) / text
+                                           : std::filesystem::path(text);
+    if (std::filesystem::is_regular_file(path, ec)) {
+      if (container_kind_of_file(path.string()) == "MODL") return load_model(path.string());
+      if (depth >= 8) throw InputError("model files include each other too deeply", source, 0, "model");
+      return make_from_file(path.string(), depth + 1);
+    }
+  }
   const ModelSpec spec = ModelSpec::parse(text, source);
   const ModelInfo* info = find_model(spec.name);
   if (!info)
@@ -91,7 +112,7 @@ std::unique_ptr<Model> make_from_terms(const std::vector<std::string>& terms, co
 
 // A model file: one spec (possibly with '+') per line, '#' starts a comment, blank lines are skipped; all terms
 // of all lines are summed. Errors carry file:line.
-std::unique_ptr<Model> make_from_file(const std::string& path) {
+std::unique_ptr<Model> make_from_file(const std::string& path, int depth) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("cannot open model file", path);
   std::vector<std::unique_ptr<Model>> models;
@@ -106,7 +127,8 @@ std::unique_ptr<Model> make_from_file(const std::string& path) {
     const std::string text = trim(line.substr(0, line.find('#')));
     if (text.empty()) continue;
     try {
-      for (const auto& term : split_terms(text)) models.push_back(make_term(term, path));
+      const std::string directory = std::filesystem::path(path).parent_path().string();
+      for (const auto& term : split_terms(text)) models.push_back(make_term(term, path, directory, depth));
     } catch (const InputError& e) {
       throw InputError(e.message(), path, number, e.field());
     }
@@ -314,12 +336,12 @@ std::unique_ptr<Model> make_model(const std::string& spec_or_file) {
   // This order keeps "--model sw" meaning the model even if a file called "sw" happens to exist.
   const std::vector<std::string> terms = split_terms(text);
   const std::string first = trim(terms.front().substr(0, terms.front().find(':')));
-  if (find_model(first)) return make_from_terms(terms, "--model");
+  if (find_model(first) || terms.size() > 1) return make_from_terms(terms, "--model");
   std::error_code ec;
   if (std::filesystem::is_regular_file(spec_or_file, ec)) {
     // A binary model file written by mlp-fit (container kind MODL); otherwise a text file of specs.
     if (container_kind_of_file(spec_or_file) == "MODL") return load_model(spec_or_file);
-    return make_from_file(spec_or_file);
+    return make_from_file(spec_or_file, 0);
   }
   // A name with '/' or '.' cannot be a model name: it was meant as a file, so say that rather than "malformed".
   if (first.find_first_of("/.") != std::string::npos)

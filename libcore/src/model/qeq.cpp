@@ -189,20 +189,19 @@ std::vector<double> ChargeEquilibration::equilibrate(const Structure& s, const N
   return std::move(solution.charges);
 }
 
-void ChargeEquilibration::compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
-                                  EvalResult& result) const {
+double add_qeq_result(const Structure& s, const NeighborList& nl, const QeqAtoms& atoms,
+                      const std::vector<double>& q, const ElectrostaticsOptions& electrostatics,
+                      const EvalRequest& request, EvalResult& result) {
   const std::size_t n = s.size();
-  const std::vector<double> q = equilibrate(s, nl);
   const Vec3 field = applied_field(s);
   // Electrostatics of the equilibrated charges at fixed q (Hellmann-Feynman, see the header).
-  double energy = add_electrostatics(s, nl, q, parameters_.electrostatics, request, result);
+  double energy = add_electrostatics(s, nl, q, electrostatics, request, result);
+  const double gauss = gaussian_self_energy(electrostatics);
   for (std::size_t i = 0; i < n; ++i) {
     const auto I = static_cast<Eigen::Index>(i);
-    const Element& e = parameters_.elements.at(s.numbers[i]);
     double si, dsi, d2si;
-    qeq_self_energy(e.hardness, e.qmax, q[i], si, dsi, d2si);
-    const double ei = e.chi * q[i] + si + gaussian_self_energy(parameters_.electrostatics) * q[i] * q[i] -
-                      q[i] * field.dot(s.positions.row(I));
+    qeq_self_energy(atoms.hardness[i], atoms.qmax[i], q[i], si, dsi, d2si);
+    const double ei = atoms.chi[i] * q[i] + si + gauss * q[i] * q[i] - q[i] * field.dot(s.positions.row(I));
     energy += ei;
     if (request.atom_energies) result.atom_energies[I] += ei;
     if (request.forces) result.forces.row(I) += q[i] * field.transpose();
@@ -211,10 +210,19 @@ void ChargeEquilibration::compute(const Structure& s, const NeighborList& nl, co
     if (request.virial) result.virial += w;
     if (request.atom_virials) result.atom_virials[i] += w;
   }
-  result.energy += energy;  // add_electrostatics returns its energy; the caller adds it
-  if (result.charges.size() != static_cast<Eigen::Index>(n)) result.charges = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
-  result.charges += Eigen::Map<const Eigen::VectorXd>(q.data(), static_cast<Eigen::Index>(n));
+  result.energy += energy;
+  const auto N = static_cast<Eigen::Index>(n);
+  if (result.charges.size() != N) result.charges = Eigen::VectorXd::Zero(N);
+  result.charges += Eigen::Map<const Eigen::VectorXd>(q.data(), N);
   result.has_charges = true;
+  return energy;
+}
+
+void ChargeEquilibration::compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
+                                  EvalResult& result) const {
+  const QeqAtoms atoms = atom_parameters(s);
+  const QeqSolution solution = solve_qeq(s, nl, atoms, parameters_.electrostatics, parameters_.tolerance);
+  const double energy = add_qeq_result(s, nl, atoms, solution.charges, parameters_.electrostatics, request, result);
   result.term_energies.emplace_back(name(), energy);
 }
 

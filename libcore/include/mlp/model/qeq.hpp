@@ -56,6 +56,12 @@ QeqSolution solve_qeq(const Structure& s, const NeighborList& nl, const QeqAtoms
                       const ElectrostaticsOptions& electrostatics, double tolerance = 1e-12,
                       bool want_response = false);
 
+/// Add the energy of equilibrated charges `q` (all terms of E(q)), their forces and virial at fixed charges
+/// (Hellmann-Feynman: exact when χ does not depend on positions; a model with position-dependent χ adds
+/// Σ_i q_i ∂χ_i/∂r itself), per-atom energies and the charges to `result`. Returns the energy added (eV).
+double add_qeq_result(const Structure& s, const NeighborList& nl, const QeqAtoms& atoms, const std::vector<double>& q,
+                      const ElectrostaticsOptions& electrostatics, const EvalRequest& request, EvalResult& result);
+
 /// Self-energy of one Gaussian charge cloud of width σ per e², k_e/(2σ√π ε_r) (eV/e²).
 double gaussian_self_energy(const ElectrostaticsOptions& electrostatics);
 /// The barrier self-energy s(q) = −½ J qmax² ln(1 − q²/qmax²) (eV) and its first two derivatives.

@@ -9,6 +9,8 @@
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/fit/charge_fit.hpp"
 #include "mlp/model/learned_charges.hpp"
+#include "mlp/model/learned_charges_file.hpp"
+#include <sstream>
 #include "mlp/util/error.hpp"
 #include "test_support.hpp"
 
@@ -112,4 +114,31 @@ TEST_CASE("charge fit recovers the charges of a known electronegativity model", 
   // A frame without reference charges is refused.
   frames[0].arrays.erase("hirshfeld_charges");
   CHECK_THROWS_AS(fit_learned_charges(d, frames, split, o, result), InputError);
+}
+
+TEST_CASE("learned-charge model files round-trip bit-exactly and refuse damage", "[fit][charges]") {
+  const auto d = acsf();
+  const LearnedCharges model = known_model(d);
+  std::stringstream buffer;
+  save_learned_charges(buffer, model, R"({"tool": "test"})");
+  const std::string bytes = buffer.str();
+  std::istringstream in(bytes);
+  ContainerReader reader(in, "mem", "MODL", kLearnedChargesFileVersion);
+  const auto loaded = load_learned_charges(reader, "mem");
+  std::mt19937_64 rng(31);
+  const Structure s = cluster(rng);
+  EvalRequest all;
+  all.forces = all.virial = true;
+  const EvalResult a = evaluate(model, s, all), b = evaluate(*loaded, s, all);
+  CHECK(a.energy == b.energy);
+  CHECK(a.forces == b.forces);
+  CHECK(a.charges == b.charges);
+  std::string damaged = bytes;
+  damaged[damaged.size() / 2] ^= 0x20;
+  std::istringstream bad(damaged);
+  CHECK_THROWS_AS(([&] {
+                    ContainerReader r(bad, "mem", "MODL", kLearnedChargesFileVersion);
+                    load_learned_charges(r, "mem");
+                  }()),
+                  InputError);
 }

@@ -8,6 +8,7 @@
 #include "mlp/core/elements.hpp"
 #include "mlp/io/container.hpp"
 #include "mlp/model/gap_model.hpp"
+#include "mlp/model/learned_charges_file.hpp"
 #include "mlp/util/error.hpp"
 
 namespace mlp {
@@ -136,7 +137,7 @@ std::unique_ptr<LinearModel> load_linear(ContainerReader& reader, const std::str
 }  // namespace
 
 std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string& source, std::string* header_json) {
-  ContainerReader reader(in, source, "MODL", std::max(kModelFileVersion, kGapModelFileVersion));
+  ContainerReader reader(in, source, "MODL", std::max({kModelFileVersion, kGapModelFileVersion, kLearnedChargesFileVersion}));
   if (reader.header().version > kModelFileVersion)
     throw InputError("linear model written by a newer mlp (format version " + std::to_string(reader.header().version) +
                          ", this reader knows <= " + std::to_string(kModelFileVersion) + ")",
@@ -145,9 +146,10 @@ std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string
 }
 
 std::unique_ptr<Model> load_model(std::istream& in, const std::string& source) {
-  ContainerReader reader(in, source, "MODL", std::max(kModelFileVersion, kGapModelFileVersion));
+  ContainerReader reader(in, source, "MODL", std::max({kModelFileVersion, kGapModelFileVersion, kLearnedChargesFileVersion}));
   const std::string type = model_type_of(reader, source);
   if (type == "gap") return load_gap_model(reader, source);
+  if (type == "learned_charges") return load_learned_charges(reader, source);
   if (reader.header().version > kModelFileVersion)
     throw InputError("model written by a newer mlp (format version " + std::to_string(reader.header().version) +
                          ", this reader knows <= " + std::to_string(kModelFileVersion) + ")",

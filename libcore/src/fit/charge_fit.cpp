@@ -18,6 +18,7 @@ struct Frame {
   NeighborList nl;
   DescriptorValues q;
   Eigen::VectorXd reference;
+  Eigen::MatrixXd interaction;  // geometry-only QEq matrix, built once
 };
 
 /// Parameter layout: for each element (ascending) its weights then its bias.
@@ -107,6 +108,7 @@ std::unique_ptr<LearnedCharges> fit_learned_charges(std::shared_ptr<const Descri
       lo.cutoff = descriptor->cutoff();
       f.nl.build(s, lo);
       f.q = descriptor->compute(s, f.nl);
+      f.interaction = qeq_interaction_matrix(s, f.nl, options.electrostatics);
       f.reference = Eigen::Map<const Eigen::VectorXd>(a->reals.data(), static_cast<Eigen::Index>(s.size()));
       out.push_back(std::move(f));
     }
@@ -130,7 +132,7 @@ std::unique_ptr<LearnedCharges> fit_learned_charges(std::shared_ptr<const Descri
     double sum = 0.0;
     atoms = 0;
     for (const Frame& f : set) {
-      const QeqSolution sol = solve_qeq(*f.s, f.nl, model->atom_parameters(f.q, f.s->numbers), options.electrostatics);
+      const QeqSolution sol = solve_qeq(*f.s, f.interaction, model->atom_parameters(f.q, f.s->numbers));
       sum += (Eigen::Map<const Eigen::VectorXd>(sol.charges.data(), f.reference.size()) - f.reference).squaredNorm();
       atoms += f.s->size();
     }
@@ -143,7 +145,7 @@ std::unique_ptr<LearnedCharges> fit_learned_charges(std::shared_ptr<const Descri
     double loss = 0.0;
     for (const Frame& f : train) {
       const QeqSolution sol =
-          solve_qeq(*f.s, f.nl, model->atom_parameters(f.q, f.s->numbers), options.electrostatics, 1e-12, true);
+          solve_qeq(*f.s, f.interaction, model->atom_parameters(f.q, f.s->numbers), 1e-12, true);
       const Eigen::VectorXd r =
           Eigen::Map<const Eigen::VectorXd>(sol.charges.data(), f.reference.size()) - f.reference;
       const Eigen::MatrixXd J = sol.response * design(f, layout);
@@ -163,11 +165,20 @@ std::unique_ptr<LearnedCharges> fit_learned_charges(std::shared_ptr<const Descri
     // Backtrack if the step overshoots (the barrier makes the problem non-linear).
     const Eigen::VectorXd start = theta;
     double t = 1.0;
-    for (int k = 0; k < 20; ++k, t *= 0.5) {
+    bool improved = false;
+    for (int k = 0; k < 30 && !improved; ++k, t *= 0.5) {
       theta = start + t * step;
       std::size_t atoms = 0;
-      const double trial = rmse(train, atoms);
-      if (trial * trial * static_cast<double>(atoms) <= loss * (1.0 + 1e-12)) break;
+      try {
+        const double trial = rmse(train, atoms);
+        improved = trial * trial * static_cast<double>(atoms) <= loss * (1.0 + 1e-12);
+      } catch (const ComputeError&) {
+        // Electronegativities so extreme that charges sit on their limits to machine precision: step too long.
+      }
+    }
+    if (!improved) {  // no step along the Gauss-Newton direction helps: keep the last good parameters
+      theta = start;
+      break;
     }
   }
   result.rmse_train = rmse(train, result.atoms_train);

@@ -69,13 +69,37 @@ bool ChargeEquilibration::supports(const std::vector<int>& numbers, std::string&
   return true;
 }
 
-QeqSolution solve_qeq(const Structure& s, const NeighborList& nl, const QeqAtoms& atoms,
-                      const ElectrostaticsOptions& electrostatics, double tolerance, bool want_response) {
-  const std::size_t n = s.size();
-  const auto N = static_cast<Eigen::Index>(n);
+Eigen::MatrixXd qeq_interaction_matrix(const Structure& s, const NeighborList& nl,
+                                       const ElectrostaticsOptions& electrostatics) {
   if (!(electrostatics.sigma > 0.0))
     throw InputError("charge equilibration needs smeared charges (sigma > 0)", s.source, s.line, "sigma");
-  if (atoms.chi.size() != n || atoms.hardness.size() != n || atoms.qmax.size() != n)
+  const std::size_t n = s.size();
+  const auto N = static_cast<Eigen::Index>(n);
+  // Column j is the potential of a unit charge on atom j (E_es = ½ qᵀ A q), plus the clouds' self-energies.
+  Eigen::MatrixXd A(N, N);
+  std::vector<double> unit(n, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    unit[j] = 1.0;
+    const std::vector<double> phi = electrostatic_potential(s, nl, unit, electrostatics);
+    for (std::size_t i = 0; i < n; ++i) A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = phi[i];
+    unit[j] = 0.0;
+  }
+  A = 0.5 * (A + A.transpose()).eval();  // exact in theory; removes roundoff asymmetry
+  A.diagonal().array() += 2.0 * gaussian_self_energy(electrostatics);
+  return A;
+}
+
+QeqSolution solve_qeq(const Structure& s, const NeighborList& nl, const QeqAtoms& atoms,
+                      const ElectrostaticsOptions& electrostatics, double tolerance, bool want_response) {
+  return solve_qeq(s, qeq_interaction_matrix(s, nl, electrostatics), atoms, tolerance, want_response);
+}
+
+QeqSolution solve_qeq(const Structure& s, const Eigen::MatrixXd& A, const QeqAtoms& atoms, double tolerance,
+                      bool want_response) {
+  const std::size_t n = s.size();
+  const auto N = static_cast<Eigen::Index>(n);
+  if (atoms.chi.size() != n || atoms.hardness.size() != n || atoms.qmax.size() != n || A.rows() != N ||
+      A.cols() != N)
     throw InputError("charge equilibration: one electronegativity, hardness and qmax per atom", s.source, s.line,
                      "charges");
   const double Q = total_charge_of(s);
@@ -87,17 +111,6 @@ QeqSolution solve_qeq(const Structure& s, const NeighborList& nl, const QeqAtoms
   if (!(std::abs(Q) < room))
     throw InputError("total charge " + std::to_string(Q) + " e cannot be shared out with |q_i| < qmax", s.source,
                      s.line, "total_charge");
-  // E_es = ½ qᵀ A q: column j of A is the potential of a unit charge on atom j, plus the clouds' self-energies.
-  Eigen::MatrixXd A(N, N);
-  std::vector<double> unit(n, 0.0);
-  for (std::size_t j = 0; j < n; ++j) {
-    unit[j] = 1.0;
-    const std::vector<double> phi = electrostatic_potential(s, nl, unit, electrostatics);
-    for (std::size_t i = 0; i < n; ++i) A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = phi[i];
-    unit[j] = 0.0;
-  }
-  A = 0.5 * (A + A.transpose()).eval();  // exact in theory; removes roundoff asymmetry
-  A.diagonal().array() += 2.0 * gaussian_self_energy(electrostatics);
   Eigen::VectorXd linear(N);  // χ_i − F·r_i
   for (std::size_t i = 0; i < n; ++i)
     linear(static_cast<Eigen::Index>(i)) = atoms.chi[i] - field.dot(s.positions.row(static_cast<Eigen::Index>(i)));
@@ -132,9 +145,12 @@ QeqSolution solve_qeq(const Structure& s, const NeighborList& nl, const QeqAtoms
   Eigen::VectorXd g, h;
   double e = objective(q, &g, &h);
   const double scale = 1.0 + linear.cwiseAbs().maxCoeff();
+  bool stalled = false;
   for (int iteration = 0; iteration < 200; ++iteration) {
     const double lambda = g.mean();
-    if ((g.array() - lambda).abs().maxCoeff() <= tolerance * scale) {
+    // Converged: stationary to the tolerance, or Newton can no longer move the charges (machine precision, e.g.
+    // charges pressed against their limits by extreme electronegativities).
+    if ((g.array() - lambda).abs().maxCoeff() <= tolerance * scale || stalled) {
       out.charges.assign(q.data(), q.data() + N);
       out.energy = e;
       if (want_response) {
@@ -163,6 +179,7 @@ QeqSolution solve_qeq(const Structure& s, const NeighborList& nl, const QeqAtoms
       et = objective(trial, &gt, &ht);
       if (et <= e + 1e-14 * std::max(1.0, std::abs(e))) break;
     }
+    stalled = (t * step).cwiseAbs().maxCoeff() <= 1e-15 * (1.0 + q.cwiseAbs().maxCoeff());
     q = trial, g = gt, h = ht, e = et;
   }
   throw ComputeError("frame " + std::to_string(s.frame) + ": charge equilibration did not converge", s.source, s.line,

@@ -56,6 +56,14 @@ QeqSolution solve_qeq(const Structure& s, const NeighborList& nl, const QeqAtoms
                       const ElectrostaticsOptions& electrostatics, double tolerance = 1e-12,
                       bool want_response = false);
 
+/// The matrix A of E_es(q) + Σ_i k_e q_i²/(2σ√π ε_r) = ½ qᵀ A q (eV/e²): it depends only on the geometry, so
+/// callers that solve for many χ on one geometry (fitting) build it once. Cost: N potential evaluations.
+Eigen::MatrixXd qeq_interaction_matrix(const Structure& s, const NeighborList& nl,
+                                       const ElectrostaticsOptions& electrostatics);
+/// The same solve with a prebuilt interaction matrix.
+QeqSolution solve_qeq(const Structure& s, const Eigen::MatrixXd& interaction, const QeqAtoms& atoms,
+                      double tolerance = 1e-12, bool want_response = false);
+
 /// Add the energy of equilibrated charges `q` (all terms of E(q)), their forces and virial at fixed charges
 /// (Hellmann-Feynman: exact when χ does not depend on positions; a model with position-dependent χ adds
 /// Σ_i q_i ∂χ_i/∂r itself), per-atom energies and the charges to `result`. Returns the energy added (eV).

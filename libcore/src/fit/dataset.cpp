@@ -133,7 +133,13 @@ IsolatedAtomEnergies isolated_atom_energies(const std::vector<Structure>& frames
   Eigen::VectorXd energies = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(free.size()));
   if (!labelled.empty()) {
     // Minimum-norm least squares: compositions at a fixed ratio do not separate the elements.
-    energies = counts.completeOrthogonalDecomposition().solve(rhs);
+    // The rank threshold must sit well above roundoff: identical compositions (one molecule, as in rMD17) give
+    // columns that are parallel only up to ~1e-14, and the default threshold (ε·size) would call them independent
+    // and return energies of ±1e11 eV.
+    Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> cod;
+    cod.setThreshold(1e-10);
+    cod.compute(counts);
+    energies = cod.solve(rhs);
   }
   for (std::size_t k = 0; k < free.size(); ++k) {
     out.energy[free[k]] = seen[k] ? energies[static_cast<Eigen::Index>(k)] : 0.0;

@@ -4,6 +4,7 @@
 
 #include "common/progress.hpp"
 #include "common/tool.hpp"
+#include "mlp/fit/charge_fit.hpp"
 #include "mlp/io/atomic_file.hpp"
 #include "mlp/io/extxyz.hpp"
 #include "mlp/io/structure_reader.hpp"
@@ -32,6 +33,7 @@ struct Options {
   std::vector<std::string> inputs;
   std::string output = "-";
   std::string table, plot, format;
+  std::string charges_key;  // reference charges (e); empty: charges, initial_charges or hirshfeld_charges
   bool per_atom = false, terms = false, uncertainty = false;
   mlp::PredictionKeys keys;
   mlp::LabelKeys labels;
@@ -86,6 +88,9 @@ int run(mlp::tool::Tool& tool, Options& o) {
       errors.add(s.info.string("config_type").value_or(""), s.size(), mlp::reference_energy(s, o.labels), r.energy,
                  mlp::reference_forces(s, o.labels), r.forces, mlp::reference_stress(s, o.labels),
                  mlp::predicted_stress(s, r));
+      if (r.has_charges)
+        if (const mlp::AtomArray* q = mlp::reference_charges(s, o.charges_key))
+          errors.add_charges(s.info.string("config_type").value_or(""), q->reals, r.charges);
       mlp::attach_predictions(s, r, o.keys, o.labels);
       mlp::write_extxyz(out.stream(), s);
       ++frames;
@@ -98,7 +103,7 @@ int run(mlp::tool::Tool& tool, Options& o) {
 
   if (!o.table.empty()) save_text(o.table, errors.tsv());
   if (!o.plot.empty()) save_text(o.plot, mlp::render_svg(parity_panels(errors)));
-  if (errors.overall().energy.count + errors.overall().force.count > 0)
+  if (errors.overall().energy.count + errors.overall().force.count + errors.overall().charge.count > 0)
     tool.note(std::to_string(frames) + " frames, model " + model->spec() + "\n" + errors.human());
   else
     tool.note(std::to_string(frames) + " frames evaluated (no reference labels found, no error table)");
@@ -111,7 +116,7 @@ int main(int argc, char** argv) {
   mlp::tool::Tool tool("mlp-eval", kDescription, kExamples);
   Options o;
   CLI::App& app = tool.app();
-  app.add_option("--model,-m", o.model, "Model: name[:key=value,...] (sw, lj, morse, zbl, charges; a+b sums) or model file (mlp-fit)")
+  app.add_option("--model,-m", o.model, "Model: name[:key=value,...] (sw, lj, morse, zbl, charges, qeq; a+b sums) or model file (mlp-fit)")
       ->required();
   app.add_option("inputs", o.inputs, "Structure files (extxyz[.gz], CIF, PDB, mmCIF); '-' or none = stdin");
   app.add_option("-o,--output", o.output, "Output extxyz with predictions ('-' = stdout)")->capture_default_str();
@@ -126,6 +131,9 @@ int main(int argc, char** argv) {
   app.add_option("--energy-key", o.labels.energy, "Reference energy key (eV)")->capture_default_str();
   app.add_option("--forces-key", o.labels.forces, "Reference forces key (eV/Å)")->capture_default_str();
   app.add_option("--stress-key", o.labels.stress, "Reference stress key (eV/Å^3, ASE sign)")->capture_default_str();
+  app.add_option("--charges-key", o.charges_key,
+                 "Reference charges key (e), compared with the charges of charge models (default: charges, "
+                 "initial_charges or hirshfeld_charges)");
   app.add_option("--virial-key", o.labels.virial, "Reference virial key (eV), used without stress")
       ->capture_default_str();
   tool.add_threads_option();

@@ -68,3 +68,17 @@ TEST_CASE("predictions go under their own keys and never over labels") {
   s.pbc = {true, true, false};
   CHECK_FALSE(predicted_stress(s, r).has_value());
 }
+
+TEST_CASE("error table: charge errors of charge models", "[model][errors]") {
+  ErrorTable t;
+  t.add("", 2, std::nullopt, 0.0, std::nullopt, Matrix3N(), std::nullopt, std::nullopt);
+  Eigen::VectorXd predicted(2);
+  predicted << 0.3, -0.3;
+  t.add_charges("ions", {0.5, -0.5}, predicted);
+  t.add_charges("ions", {0.5}, predicted);  // size mismatch: ignored
+  CHECK(t.overall().charge.count == 2);
+  CHECK(t.overall().charge.rmse() == Approx(0.2));
+  CHECK(t.by_config_type().at("ions").charge.mae() == Approx(0.2));
+  CHECK(t.tsv().find("all\tcharge\te\t2\t") != std::string::npos);
+  CHECK(t.human().find("Q RMSE me") != std::string::npos);
+}

@@ -44,6 +44,7 @@ constexpr MetricRow kMetrics[] = {
     {"force", "eV/A", &ErrorGroup::force},
     {"force_vec", "eV/A", &ErrorGroup::force_vec},
     {"stress", "eV/A^3", &ErrorGroup::stress},
+    {"charge", "e", &ErrorGroup::charge},
 };
 }  // namespace
 
@@ -65,6 +66,16 @@ void ErrorTable::add(const std::string& config_type, std::size_t atoms, std::opt
       }
 }
 
+void ErrorTable::add_charges(const std::string& config_type, const std::vector<double>& reference,
+                             const Eigen::VectorXd& predicted) {
+  if (static_cast<Eigen::Index>(reference.size()) != predicted.size()) return;
+  for (std::size_t i = 0; i < reference.size(); ++i) {
+    const double e = predicted(static_cast<Eigen::Index>(i)) - reference[i];
+    overall_.charge.add(e);
+    if (!config_type.empty()) groups_[config_type].charge.add(e);
+  }
+}
+
 std::string ErrorTable::tsv() const {
   std::ostringstream out;
   out << "# mlp-eval error table. Each row: group (all frames, or one config_type), metric, unit, number of\n"
@@ -73,6 +84,7 @@ std::string ErrorTable::tsv() const {
          "#   force     = F_pred - F_ref per Cartesian component [eV/A]\n"
          "#   force_vec = |F_pred - F_ref| per atom (norm of the error vector) [eV/A]\n"
          "#   stress    = sigma_pred - sigma_ref per component of the 3x3 tensor, ASE sign [eV/A^3]\n"
+         "#   charge    = q_pred - q_ref per atom (models that compute charges) [e]\n"
          "# MAE = mean |e|, RMSE = sqrt(mean e^2), max = max |e|. Frames lacking a label add no values for it.\n"
          "group\tmetric\tunit\tcount\tmae\trmse\tmax\n";
   out.precision(10);
@@ -92,8 +104,9 @@ std::string ErrorTable::tsv() const {
 std::string ErrorTable::human() const {
   std::ostringstream out;
   char line[256];
-  std::snprintf(line, sizeof line, "%-24s %7s %14s %14s %14s %14s\n", "group", "frames", "E MAE meV/at",
-                "E RMSE meV/at", "F RMSE meV/A", "S RMSE meV/A3");
+  const bool charges = overall_.charge.count > 0;
+  std::snprintf(line, sizeof line, "%-24s %7s %14s %14s %14s %14s%s\n", "group", "frames", "E MAE meV/at",
+                "E RMSE meV/at", "F RMSE meV/A", "S RMSE meV/A3", charges ? "     Q RMSE me" : "");
   out << line;
   const auto cell = [](const ErrorStat& s) -> std::string {
     if (s.count == 0) return "-";
@@ -104,8 +117,14 @@ std::string ErrorTable::human() const {
   const auto row = [&](const std::string& name, const ErrorGroup& g) {
     char mae[32] = "-";
     if (g.energy.count) std::snprintf(mae, sizeof mae, "%.3f", 1000.0 * g.energy.mae());
-    std::snprintf(line, sizeof line, "%-24s %7zu %14s %14s %14s %14s\n", name.substr(0, 24).c_str(), g.frames, mae,
+    std::snprintf(line, sizeof line, "%-24s %7zu %14s %14s %14s %14s", name.substr(0, 24).c_str(), g.frames, mae,
                   cell(g.energy).c_str(), cell(g.force).c_str(), cell(g.stress).c_str());
+    out << line;
+    if (charges) {
+      std::snprintf(line, sizeof line, " %14s", cell(g.charge).c_str());
+      out << line;
+    }
+    std::snprintf(line, sizeof line, "\n");
     out << line;
   };
   row("all", overall_);

@@ -24,9 +24,10 @@ struct ErrorStat {
 /// - force_vec: |F_pred,i − F_ref,i| per atom (norm of the error vector), eV/Å
 /// - stress:   every component of the 3×3 tensor σ_pred − σ_ref, eV/Å^3 (only frames with a stress label,
 ///             periodic in all three directions)
+/// - charge:   q_pred,i − q_ref,i per atom, e (models that compute charges, frames with reference charges)
 struct ErrorGroup {
   std::size_t frames = 0;
-  ErrorStat energy, force, force_vec, stress;
+  ErrorStat energy, force, force_vec, stress, charge;
 };
 
 /// Reference/predicted pairs kept for parity plots (energy per atom in eV/atom, force components in eV/Å).
@@ -40,6 +41,9 @@ class ErrorTable {
   void add(const std::string& config_type, std::size_t atoms, std::optional<double> energy_ref, double energy_pred,
            const std::optional<Matrix3N>& forces_ref, const Matrix3N& forces_pred,
            const std::optional<Mat3>& stress_ref, const std::optional<Mat3>& stress_pred);
+
+  /// Record per-atom charge errors of a frame already added with add() (sizes must match; otherwise ignored).
+  void add_charges(const std::string& config_type, const std::vector<double>& reference, const Eigen::VectorXd& predicted);
 
   const ErrorGroup& overall() const { return overall_; }
   /// Per config_type, sorted by name; frames without config_type are not listed here (only in overall).

@@ -186,7 +186,7 @@ TEST_CASE("zbl: hand-computed values") {
   //        = 1.196e-9 + 1.986371e-3 + 2.6139848e-2 + 8.595163e-3 = 3.6721384e-2
   //   E = 14.399645·14·8/0.8 eV · Φ = 2015.9503 eV · 3.6721384e-2 = 74.028484295 eV
   // and at r = 1.5 Å: x = 11.039250, Φ = 6.3375670e-3, E = 6.8139840162 eV.
-  const auto model = make_model("zbl");
+  const auto model = make_model("zbl:inner=1,outer=2");
   const auto dimer = [](double r, int z1, int z2) {
     Structure s;
     s.resize(2);
@@ -227,7 +227,8 @@ TEST_CASE("energy and force go to zero continuously at the cutoff") {
     int order;  // the energy vanishes like (rc − r)^order at least
   };
   for (const Case& c : {Case{"lj", 18, 2}, Case{"lj:epsilon_Ar_Kr=0.02,cutoff=9", 18, 2}, Case{"morse", 29, 2},
-                        Case{"zbl", 14, 3}, Case{"sw", 14, 3}}) {
+                        Case{"zbl:elements=Si", 14, 3}, Case{"zbl:inner=1,outer=2", 14, 3},
+                        Case{"sw", 14, 3}}) {
     INFO("model " << c.spec);
     const auto model = make_model(c.spec);
     const double rc = model->cutoff();

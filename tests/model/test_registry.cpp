@@ -174,7 +174,8 @@ TEST_CASE("spec() is canonical and recreates the model exactly") {
         "sw:element=Si,epsilon=2.1683,sigma=2.0951,a=1.8,lambda=21,gamma=1.2,costheta0=-0.333333333333,"
         "A=7.049556277,B=0.6022245584,p=4,q=0");
   CHECK(make_model("lj")->spec() == "lj:epsilon=0.0104,sigma=3.4,shift=force");
-  CHECK(make_model("zbl")->spec() == "zbl:inner=1,outer=2");
+  CHECK(make_model("zbl")->spec() == "zbl:inner_factor=0.5,outer_factor=0.8");
+  CHECK(make_model("zbl:inner=1,outer=2")->spec() == "zbl:inner=1,outer=2");
   CHECK(make_model("morse")->spec() == "morse:D=0.3429,a=1.3588,r0=2.866,cutoff=6,shift=force");
   CHECK(make_model("charges:q_Cl=-1,q_Na=1")->spec() == "charges:q_Na=1,q_Cl=-1");
   CHECK(make_model("charges")->spec() == "charges");
@@ -183,7 +184,7 @@ TEST_CASE("spec() is canonical and recreates the model exactly") {
   const Structure s = test::random_structure(rng, 10, {14, 8}, test::random_cell(rng, 6, 8), {false, false, false}, 1.2);
   for (const char* spec :
        {"lj:epsilon=0.1,sigma=1.7,epsilon_O=0.3,sigma_Si_O=1.9,cutoff_O_Si=4.123456789012345", "morse:D_O_Si=0.7",
-        "zbl:inner=0.123456789,outer=1.87654321", "sw:sigma=0.73", "charges:q_Si=0.1,q_O=-0.05",
+        "zbl:inner=0.123456789,outer=1.87654321", "zbl:outer_factor=0.7,inner_O_Si=0.3,elements=O_Si", "sw:sigma=0.73", "charges:q_Si=0.1,q_O=-0.05",
         "zbl + lj:sigma=1.1 + charges:q_Si=1e-1,q_O=-2e+0"}) {
     INFO("spec " << spec);
     const auto m = make_model(spec);
@@ -201,7 +202,7 @@ TEST_CASE("spec() is canonical and recreates the model exactly") {
   // '+' inside a number is not a term separator.
   const auto sum = make_model("lj:epsilon=1e+0,sigma=3.4e+0+zbl");
   CHECK(sum->name() == "lj+zbl");
-  CHECK(sum->spec() == "lj:epsilon=1,sigma=3.4,shift=force+zbl:inner=1,outer=2");
+  CHECK(sum->spec() == "lj:epsilon=1,sigma=3.4,shift=force+zbl:inner_factor=0.5,outer_factor=0.8");
 }
 
 TEST_CASE("a model file sums its lines and errors name file and line") {

@@ -300,8 +300,11 @@ const std::vector<ModelInfo>& model_registry() {
       {"zbl",
        "Universal ZBL screened nuclear repulsion k_e Z1 Z2/r·Φ(r/a_u), a_u=0.8854·0.529177 Å/(Z1^0.23+Z2^0.23), "
        "k_e=14.399645 eV·Å, 4-exponential Φ; multiplied by the C²-smooth switch 1−10t³+15t⁴−6t⁵, "
-       "t=(r−inner)/(outer−inner): pure ZBL below inner, zero beyond outer. Keys: inner (Å, default 1.0), "
-       "outer (Å, default 2.0, the cutoff). Any pair of elements.",
+       "t=(r−inner)/(outer−inner): pure ZBL below inner, zero beyond outer. Radii per pair from covalent radii: "
+       "inner=inner_factor·(r_cov,i+r_cov,j), outer=outer_factor·(r_cov,i+r_cov,j) (defaults 0.5, 0.8; e.g. C–H "
+       "0.52/0.832 Å). Keys: inner_factor, outer_factor; inner, outer (Å, global, override the covalent radii; one "
+       "alone keeps the factor ratio); inner_X_Y, outer_X_Y (Å, per pair, override all); elements=X_Y_.. (accept "
+       "only these). Any pair of elements. The default baseline of mlp-fit (Δ-learning).",
        Zbl::from_spec},
       {"sw",
        "Stillinger-Weber three-body potential as LAMMPS pair_style sw, default the original Si parameters of "

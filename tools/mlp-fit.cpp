@@ -10,6 +10,7 @@
 #include "common/tool.hpp"
 #include "mlp/core/elements.hpp"
 #include "mlp/desc/descriptor.hpp"
+#include "mlp/fit/baseline.hpp"
 #include "mlp/fit/dataset.hpp"
 #include "mlp/fit/gap_fit.hpp"
 #include "mlp/fit/linear_fit.hpp"
@@ -26,12 +27,17 @@ const char* kDescription =
     "(extended XYZ), and write it as a model file for mlp-eval, mlp-md and mlp-check. Model types: linear, "
     "E = sum over atoms of w_Z.q_i + E_Z on per-atom descriptors q (ACSF, SOAP), by ridge regression; gap, a sparse "
     "Gaussian process with the SOAP kernel delta^2 (q.x)^zeta on sparse points (CUR, FPS or random), with predictive "
-    "variance. Energy per atom, force components and virial per atom enter the loss, each divided by its sigma.";
+    "variance. Energy per atom, force components and virial per atom enter the loss, each divided by its sigma. "
+    "By default the model is Δ-learned on top of ZBL core repulsion (switched off between 0.5 and 0.8 times the "
+    "sum of the covalent radii of each pair): the ZBL energy, forces and virial are subtracted from the labels, "
+    "the remainder is fitted, and the model file stores ZBL so that the loaded model is learned + ZBL "
+    "(reported as its own term); --no-zbl fits the labels as they are.";
 
 const char* kExamples =
     "  mlp-fit --preset acsf-small train.xyz -o si.mlp\n"
     "  mlp-fit --params acsf.json --valid-fraction 0.1 --seed 7 --lambda auto train.xyz -o si.mlp\n"
     "  mlp-fit --model-type gap --preset soap-default --sparse-points 1000 --valid-fraction 0.1 train.xyz -o gap.mlp\n"
+    "  mlp-fit --preset acsf-small --no-zbl train.xyz -o plain.mlp     # no ZBL baseline\n"
     "  mlp-fit --preset soap-small --valid test.xyz --force-sigma 0.05 --sigma Liquid:force=0.2 train.xyz -o m.mlp\n"
     "  mlp-eval --model si.mlp test.xyz --table errors.tsv -o /dev/null\n";
 
@@ -46,6 +52,7 @@ struct Options {
   double delta = 1.0, jitter = 1e-8;  // eV; relative to delta^2
   int zeta = 4;
   mlp::LabelKeys labels;
+  bool no_zbl = false;  // fit the labels as they are, store no baseline
 };
 
 void read_all(const std::vector<std::string>& paths, mlp::TrainingData& data) {
@@ -93,7 +100,7 @@ struct Problem {
 struct Fitted {
   std::unique_ptr<mlp::Model> model;
   std::string report;
-  std::function<void(std::ostream&, const std::string& provenance)> save;
+  std::function<void(std::ostream&, const std::string& provenance, const mlp::Model* baseline)> save;
 };
 
 Fitted fit_linear_model(const Options& o, const Problem& p, mlp::tool::Progress& progress,
@@ -129,7 +136,9 @@ Fitted fit_linear_model(const Options& o, const Problem& p, mlp::tool::Progress&
   provenance.fit = &result;
   const mlp::LinearModel* raw = model.get();
   return {std::move(model), report,
-          [raw](std::ostream& out, const std::string& prov) { mlp::save_model_file(out, *raw, prov); }};
+          [raw](std::ostream& out, const std::string& prov, const mlp::Model* baseline) {
+            mlp::save_model_file(out, *raw, prov, baseline);
+          }};
 }
 
 Fitted fit_gap_model(const Options& o, const Problem& p, mlp::tool::Tool& tool, mlp::tool::Progress& progress,
@@ -165,7 +174,9 @@ Fitted fit_gap_model(const Options& o, const Problem& p, mlp::tool::Tool& tool, 
   const mlp::GapModel* raw = result.model.get();
   std::unique_ptr<mlp::Model> model = std::move(result.model);
   return {std::move(model), report,
-          [raw](std::ostream& out, const std::string& prov) { mlp::save_gap_model(out, *raw, prov); }};
+          [raw](std::ostream& out, const std::string& prov, const mlp::Model* baseline) {
+            mlp::save_gap_model(out, *raw, prov, baseline);
+          }};
 }
 
 int run(mlp::tool::Tool& tool, Options& o) {
@@ -194,6 +205,18 @@ int run(mlp::tool::Tool& tool, Options& o) {
   }
   p.species = mlp::species_of(p.data.frames);
   p.descriptor = mlp::make_descriptor(params, p.species, params_source);
+  // Δ-learning (mlp/fit/baseline.hpp): the labels become reference − ZBL before anything is fitted to them, so
+  // the isolated-atom energies, the fit and the error tables below all refer to the remainder (errors of the
+  // learned term against it are those of learned + ZBL against the reference).
+  std::unique_ptr<mlp::Model> baseline;
+  std::string baseline_story = "no baseline (--no-zbl)";
+  if (!o.no_zbl) {
+    baseline = mlp::default_zbl_baseline(p.species);
+    const mlp::BaselineSubtraction sub = mlp::subtract_baseline(*baseline, p.data.frames, o.labels);
+    baseline_story = "baseline " + baseline->spec() + " subtracted from the labels of " +
+                     std::to_string(sub.frames) + " frames (largest |E_zbl| " + format_lambda(sub.max_abs_energy) +
+                     " eV)";
+  }
   p.isolated = mlp::isolated_atom_energies(p.data.frames, p.split.train, p.species, p.descriptor->cutoff(), o.labels);
   for (const auto& s : p.data.frames) p.largest = std::max(p.largest, s.size());
 
@@ -207,7 +230,7 @@ int run(mlp::tool::Tool& tool, Options& o) {
     story += ", " + std::to_string(parameters) + " weights; about " + format_lambda(mib) +
              " MiB for the normal equations";
   }
-  story += "\n  isolated-atom energies:";
+  story += "\n  " + baseline_story + "\n  isolated-atom energies:";
   for (const auto& kv : p.isolated.energy)
     story += " " + mlp::element_symbol(kv.first) + " " + format_lambda(kv.second) + " eV (" +
              p.isolated.origin.at(kv.first) + ")";
@@ -243,7 +266,7 @@ int run(mlp::tool::Tool& tool, Options& o) {
   provenance.valid_errors = &valid_errors;
 
   mlp::tool::Output out(o.output, true);
-  fitted.save(out.stream(), mlp::fit_provenance_json(provenance));
+  fitted.save(out.stream(), mlp::fit_provenance_json(provenance), baseline.get());
   out.commit();
   tool.note("model written to " + o.output);
   return 0;
@@ -292,6 +315,9 @@ int main(int argc, char** argv) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--no-zbl", o.no_zbl,
+               "Fit the labels as they are, without the default ZBL core-repulsion baseline (the model file then "
+               "stores no baseline)");
   app.add_option("--energy-key", o.labels.energy, "Reference energy key (eV)")->capture_default_str();
   app.add_option("--forces-key", o.labels.forces, "Reference forces key (eV/Å)")->capture_default_str();
   app.add_option("--stress-key", o.labels.stress, "Reference stress key (eV/Å^3, ASE sign)")->capture_default_str();

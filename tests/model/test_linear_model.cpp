@@ -188,7 +188,7 @@ TEST_CASE("model file: damaged, newer and inconsistent files are refused", "[lin
   REQUIRE(load_error(good).empty());
 
   std::string newer = good;
-  newer[12] = 2;  // the version, u32 little-endian after signature and kind
+  newer[12] = static_cast<char>(kModelFileVersion + 1);  // the version, u32 little-endian after signature and kind
   const std::string why_newer = load_error(newer);
   CHECK(why_newer.find("newer") != std::string::npos);
   CHECK(why_newer.find("m.mlp") != std::string::npos);

@@ -5,6 +5,7 @@
 
 #include "mlp/core/elements.hpp"
 #include "mlp/model/gap_model.hpp"
+#include "mlp/model/model_baseline.hpp"
 #include "mlp/util/error.hpp"
 
 namespace mlp {
@@ -34,7 +35,8 @@ Eigen::MatrixXd array_matrix(const NamedArray& a) {
 
 }  // namespace
 
-void save_gap_model(std::ostream& out, const GapModel& model, const std::string& provenance_json) {
+void save_gap_model(std::ostream& out, const GapModel& model, const std::string& provenance_json,
+                    const Model* baseline) {
   json provenance;
   try {
     provenance = provenance_json.empty() ? json::object() : json::parse(provenance_json);
@@ -65,7 +67,8 @@ void save_gap_model(std::ostream& out, const GapModel& model, const std::string&
                      {"alpha", "dimensionless (E = delta^2 sum alpha k)"},
                      {"sparse", "normalised descriptor rows"}};
   header["provenance"] = provenance;
-  ContainerWriter writer(out, "MODL", kGapModelFileVersion, header.dump());
+  if (baseline) header["baseline"] = json::parse(baseline_header_json(*baseline));
+  ContainerWriter writer(out, "MODL", baseline ? kBaselineFileVersion : 1, header.dump());
   for (int z : model.species()) {
     const GapSparseSet& set = model.sparse().at(z);
     writer.write_record(kArrayRecord, encode_array(matrix_array("sparse/" + element_symbol(z), set.points)));

@@ -21,7 +21,8 @@ const char* kWeightsPrefix = "weights/";
 
 }  // namespace
 
-void save_model_file(std::ostream& out, const LinearModel& model, const std::string& provenance_json) {
+void save_model_file(std::ostream& out, const LinearModel& model, const std::string& provenance_json,
+                     const Model* baseline) {
   json provenance;
   try {
     provenance = provenance_json.empty() ? json::object() : json::parse(provenance_json);
@@ -44,7 +45,8 @@ void save_model_file(std::ostream& out, const LinearModel& model, const std::str
   header["units"] = {{"energy", "eV"}, {"length", "Angstrom"}, {"isolated_atom_energies", "eV"},
                      {"weights", "eV per descriptor unit"}};
   header["provenance"] = provenance;
-  ContainerWriter writer(out, "MODL", kModelFileVersion, header.dump());
+  if (baseline) header["baseline"] = json::parse(baseline_header_json(*baseline));
+  ContainerWriter writer(out, "MODL", baseline ? kBaselineFileVersion : 1, header.dump());
   for (int z : model.species()) {
     const Eigen::VectorXd& w = model.weights().at(z);
     NamedArray array{kWeightsPrefix + element_symbol(z), {static_cast<std::uint64_t>(w.size())},
@@ -148,13 +150,19 @@ std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string
 std::unique_ptr<Model> load_model(std::istream& in, const std::string& source) {
   ContainerReader reader(in, source, "MODL", std::max({kModelFileVersion, kGapModelFileVersion, kLearnedChargesFileVersion}));
   const std::string type = model_type_of(reader, source);
-  if (type == "gap") return load_gap_model(reader, source);
   if (type == "learned_charges") return load_learned_charges(reader, source);
-  if (reader.header().version > kModelFileVersion)
-    throw InputError("model written by a newer mlp (format version " + std::to_string(reader.header().version) +
-                         ", this reader knows <= " + std::to_string(kModelFileVersion) + ")",
-                     source, 0, "version");
-  return load_linear(reader, source, nullptr);
+  std::unique_ptr<Model> learned;
+  if (type == "gap") {
+    learned = load_gap_model(reader, source);
+  } else {
+    if (reader.header().version > kModelFileVersion)
+      throw InputError("model written by a newer mlp (format version " + std::to_string(reader.header().version) +
+                           ", this reader knows <= " + std::to_string(kModelFileVersion) + ")",
+                       source, 0, "version");
+    learned = load_linear(reader, source, nullptr);
+  }
+  // A Δ-learned model comes back with the baseline it was fitted on top of (mlp/model/model_baseline.hpp).
+  return attach_stored_baseline(std::move(learned), reader.header().json, source);
 }
 
 std::unique_ptr<Model> load_model(const std::string& path) {

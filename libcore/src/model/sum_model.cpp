@@ -24,6 +24,7 @@ double SumModel::cutoff() const {
 }
 
 std::string SumModel::spec() const {
+  if (!spec_.empty()) return spec_;
   std::string out;
   for (const auto& t : terms_) out += (out.empty() ? "" : "+") + t->spec();
   return out;

@@ -131,13 +131,17 @@ Eigen::MatrixXd gap_kmm_factor(const GapKernel& kernel, const Eigen::MatrixXd& p
 //   records (type kModelArrayRecord = 1, NamedArray): "sparse/<symbol>" [M_Z, d], "alpha/<symbol>" [M_Z] for
 //   every species, and "posterior_r" [M, M] when the model has a variance.
 // Doubles are stored as IEEE bits (records) or shortest round-trip decimal (header): save → load is bit-exact.
+// Version 2 adds the optional header key "baseline" (mlp/model/model_baseline.hpp); a file is version 2 only
+// when it has one. load_gap_model() returns the GAP term alone; load_model() adds the baseline.
 
-/// Format version of GAP model files this build writes (and the newest it reads).
-constexpr std::uint32_t kGapModelFileVersion = 1;
+/// Newest format version of GAP model files this build reads and writes (1 without a baseline, 2 with one).
+constexpr std::uint32_t kGapModelFileVersion = 2;
 
 /// Write `model` as a MODL container. `provenance_json`: a JSON object (or empty), stored under "provenance".
-/// Throws InputError for invalid provenance, IoError if the stream fails.
-void save_gap_model(std::ostream& out, const GapModel& model, const std::string& provenance_json = "{}");
+/// `baseline` (may be null): the analytic model `model` was fitted on top of, stored under "baseline".
+/// Throws InputError for invalid provenance or baseline, IoError if the stream fails.
+void save_gap_model(std::ostream& out, const GapModel& model, const std::string& provenance_json = "{}",
+                    const Model* baseline = nullptr);
 /// Read the records of a GAP model from `reader`, whose header has been read (by the ContainerReader constructor,
 /// with kind MODL) and says "model_type": "gap". Refuses a container version newer than kGapModelFileVersion,
 /// unknown, missing, duplicate or misshapen arrays, a descriptor that does not match its hash. `source` names the

@@ -4,6 +4,7 @@
 // repeats gets a suffix: "lj", "lj_2", ...).
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mlp/model/model.hpp"
@@ -18,8 +19,11 @@ class SumModel final : public Model {
   std::string name() const override;
   /// Largest cutoff of the terms (Å).
   double cutoff() const override;
-  /// Term specs joined by '+'.
+  /// Term specs joined by '+', or what set_spec() gave.
   std::string spec() const override;
+  /// Make spec() return `spec` (a model file holding a learned term and its baseline: the file's path recreates
+  /// the whole sum, whereas "file+zbl:..." would count the baseline twice).
+  void set_spec(std::string spec) { spec_ = std::move(spec); }
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
@@ -33,6 +37,7 @@ class SumModel final : public Model {
 
  private:
   std::vector<std::unique_ptr<Model>> terms_;
+  std::string spec_;  ///< empty: joined term specs
 };
 
 }  // namespace mlp

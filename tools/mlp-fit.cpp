@@ -4,6 +4,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "common/presets.hpp"
 #include "common/progress.hpp"
@@ -12,12 +13,15 @@
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/fit/baseline.hpp"
 #include "mlp/fit/dataset.hpp"
+#include "mlp/fit/charge_fit.hpp"
 #include "mlp/fit/gap_fit.hpp"
 #include "mlp/fit/linear_fit.hpp"
 #include "mlp/fit/provenance.hpp"
 #include "mlp/model/gap_model.hpp"
+#include "mlp/model/learned_charges_file.hpp"
 #include "mlp/model/linear_model.hpp"
 #include "mlp/model/model_file.hpp"
+#include "mlp/model/registry.hpp"
 #include "mlp/util/error.hpp"
 
 namespace {
@@ -38,6 +42,8 @@ const char* kExamples =
     "  mlp-fit --params acsf.json --valid-fraction 0.1 --seed 7 --lambda auto train.xyz -o si.mlp\n"
     "  mlp-fit --model-type gap --preset soap-default --sparse-points 1000 --valid-fraction 0.1 train.xyz -o gap.mlp\n"
     "  mlp-fit --preset acsf-small --no-zbl train.xyz -o plain.mlp     # no ZBL baseline\n"
+    "  mlp-fit --model-type charges --preset acsf-small --charges-key hirshfeld_charges train.xyz -o q.mlp\n"
+    "  mlp-fit --preset acsf-small --long-range q.mlp train.xyz -o short.mlp   # then: mlp-eval -m short.mlp+q.mlp\n"
     "  mlp-fit --preset soap-small --valid test.xyz --force-sigma 0.05 --sigma Liquid:force=0.2 train.xyz -o m.mlp\n"
     "  mlp-eval --model si.mlp test.xyz --table errors.tsv -o /dev/null\n";
 
@@ -53,6 +59,13 @@ struct Options {
   int zeta = 4;
   mlp::LabelKeys labels;
   bool no_zbl = false;  // fit the labels as they are, store no baseline
+  std::string long_range;  // a model (file) subtracted from the labels and not stored: evaluate OUT+LONG_RANGE
+  // Learned charges (--model-type charges).
+  std::string charges_key;
+  double hardness = 10.0;                // eV/e², every element without --hardness-of
+  std::vector<std::string> hardness_of;  // "O=12" (eV/e²)
+  double qmax = 3.0;                     // e
+  double charge_width = 1.0;             // Å, Gaussian width σ of every charge
 };
 
 void read_all(const std::vector<std::string>& paths, mlp::TrainingData& data) {
@@ -179,9 +192,47 @@ Fitted fit_gap_model(const Options& o, const Problem& p, mlp::tool::Tool& tool, 
           }};
 }
 
+Fitted fit_charge_model(const Options& o, const Problem& p, mlp::tool::Progress& progress,
+                        mlp::ChargeFitOptions& fit, mlp::ChargeFitResult& result) {
+  fit.charges_key = o.charges_key;
+  fit.default_hardness = o.hardness;
+  for (const std::string& text : o.hardness_of) {
+    const auto eq = text.find('=');
+    const int z = eq == std::string::npos ? 0 : mlp::atomic_number(text.substr(0, eq));
+    double value = 0.0;
+    try {
+      value = z ? std::stod(text.substr(eq + 1)) : 0.0;
+    } catch (const std::exception&) {
+      value = 0.0;
+    }
+    if (z == 0 || !(value > 0.0)) throw CLI::ValidationError("--hardness-of", "expected ELEMENT=J with J > 0 (eV/e^2), got '" + text + "'");
+    fit.hardness[z] = value;
+  }
+  fit.qmax = o.qmax;
+  fit.electrostatics.sigma = o.charge_width;
+  fit.electrostatics.rcut = std::max(fit.electrostatics.rcut, 12.0 * o.charge_width);
+  if (!(o.hardness > 0.0) || !(o.qmax > 0.0) || !(o.charge_width > 0.0))
+    throw CLI::ValidationError("--hardness, --qmax and --charge-width must be > 0");
+  auto model = mlp::fit_learned_charges(p.descriptor, p.data.frames, p.split, fit, result, [&] { progress.step(); });
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "learned charges (reference key %s): RMSE train %.4f e over %zu atoms, validation %s after %d "
+                "Gauss-Newton steps",
+                result.charges_key.c_str(), result.rmse_train, result.atoms_train,
+                result.atoms_valid ? (std::to_string(result.rmse_valid).substr(0, 6) + " e over " +
+                                      std::to_string(result.atoms_valid) + " atoms").c_str()
+                                   : "-",
+                result.iterations);
+  const mlp::LearnedCharges* raw = model.get();
+  return {std::move(model), line, [raw](std::ostream& out, const std::string& prov, const mlp::Model*) {
+            mlp::save_learned_charges(out, *raw, prov);
+          }};
+}
+
 int run(mlp::tool::Tool& tool, Options& o) {
-  if (o.model_type != "linear" && o.model_type != "gap")
-    throw CLI::ValidationError("--model-type", "'" + o.model_type + "' is not available (available: linear, gap)");
+  if (o.model_type != "linear" && o.model_type != "gap" && o.model_type != "charges")
+    throw CLI::ValidationError("--model-type",
+                               "'" + o.model_type + "' is not available (available: linear, gap, charges)");
   if (o.model_type == "gap") try {
       mlp::parse_sparse_selection(o.sparse_method);
     } catch (const mlp::InputError& e) {
@@ -209,15 +260,24 @@ int run(mlp::tool::Tool& tool, Options& o) {
   // the isolated-atom energies, the fit and the error tables below all refer to the remainder (errors of the
   // learned term against it are those of learned + ZBL against the reference).
   std::unique_ptr<mlp::Model> baseline;
-  std::string baseline_story = "no baseline (--no-zbl)";
-  if (!o.no_zbl) {
+  std::string baseline_story = o.model_type == "charges" ? "charges fitted to reference charges (no baseline)"
+                                                          : "no baseline (--no-zbl)";
+  if (!o.long_range.empty()) {
+    // A long-range model fitted before (learned charges): the short-range model learns what it leaves.
+    const std::unique_ptr<mlp::Model> long_range = mlp::make_model(o.long_range);
+    const mlp::BaselineSubtraction sub = mlp::subtract_baseline(*long_range, p.data.frames, o.labels);
+    tool.note("long-range model " + o.long_range + " subtracted from the labels of " + std::to_string(sub.frames) +
+              " frames; evaluate the result as " + o.output + "+" + o.long_range);
+  }
+  if (!o.no_zbl && o.model_type != "charges") {
     baseline = mlp::default_zbl_baseline(p.species);
     const mlp::BaselineSubtraction sub = mlp::subtract_baseline(*baseline, p.data.frames, o.labels);
     baseline_story = "baseline " + baseline->spec() + " subtracted from the labels of " +
                      std::to_string(sub.frames) + " frames (largest |E_zbl| " + format_lambda(sub.max_abs_energy) +
                      " eV)";
   }
-  p.isolated = mlp::isolated_atom_energies(p.data.frames, p.split.train, p.species, p.descriptor->cutoff(), o.labels);
+  if (o.model_type != "charges")
+    p.isolated = mlp::isolated_atom_energies(p.data.frames, p.split.train, p.species, p.descriptor->cutoff(), o.labels);
   for (const auto& s : p.data.frames) p.largest = std::max(p.largest, s.size());
 
   std::string story = std::to_string(p.split.train.size()) + " training and " + std::to_string(p.split.valid.size()) +
@@ -230,7 +290,8 @@ int run(mlp::tool::Tool& tool, Options& o) {
     story += ", " + std::to_string(parameters) + " weights; about " + format_lambda(mib) +
              " MiB for the normal equations";
   }
-  story += "\n  " + baseline_story + "\n  isolated-atom energies:";
+  story += "\n  " + baseline_story;
+  if (!p.isolated.energy.empty()) story += "\n  isolated-atom energies:";
   for (const auto& kv : p.isolated.energy)
     story += " " + mlp::element_symbol(kv.first) + " " + format_lambda(kv.second) + " eV (" +
              p.isolated.origin.at(kv.first) + ")";
@@ -241,16 +302,23 @@ int run(mlp::tool::Tool& tool, Options& o) {
   mlp::LinearFitResult linear_result;
   mlp::GapFitOptions gap_options;
   mlp::GapFitResult gap_result;
+  mlp::ChargeFitOptions charge_options;
+  mlp::ChargeFitResult charge_result;
   mlp::tool::Progress progress("mlp-fit: frames", p.split.train.size() + p.split.valid.size(), !tool.quiet());
-  Fitted fitted = o.model_type == "linear"
-                      ? fit_linear_model(o, p, progress, provenance, linear_options, linear_result)
-                      : fit_gap_model(o, p, tool, progress, provenance, gap_options, gap_result);
+  Fitted fitted = o.model_type == "linear" ? fit_linear_model(o, p, progress, provenance, linear_options, linear_result)
+                  : o.model_type == "gap"  ? fit_gap_model(o, p, tool, progress, provenance, gap_options, gap_result)
+                                           : fit_charge_model(o, p, progress, charge_options, charge_result);
   progress.finish();
 
-  const mlp::ErrorTable train_errors = mlp::evaluate_errors(*fitted.model, p.data.frames, p.split.train, o.labels);
-  const mlp::ErrorTable valid_errors = mlp::evaluate_errors(*fitted.model, p.data.frames, p.split.valid, o.labels);
-  std::string report = fitted.report + "\ntraining set errors:\n" + train_errors.human();
-  if (!p.split.valid.empty()) report += "validation set errors:\n" + valid_errors.human();
+  // Energy and force errors of a charge model alone mean nothing (it is the long-range part only).
+  const bool energies = o.model_type != "charges";
+  const mlp::ErrorTable train_errors =
+      energies ? mlp::evaluate_errors(*fitted.model, p.data.frames, p.split.train, o.labels) : mlp::ErrorTable{};
+  const mlp::ErrorTable valid_errors =
+      energies ? mlp::evaluate_errors(*fitted.model, p.data.frames, p.split.valid, o.labels) : mlp::ErrorTable{};
+  std::string report = fitted.report;
+  if (energies) report += "\ntraining set errors:\n" + train_errors.human();
+  if (energies && !p.split.valid.empty()) report += "validation set errors:\n" + valid_errors.human();
   tool.note(report);
 
   provenance.tool = tool.name();
@@ -264,9 +332,21 @@ int run(mlp::tool::Tool& tool, Options& o) {
   provenance.isolated = &p.isolated;
   provenance.train_errors = &train_errors;
   provenance.valid_errors = &valid_errors;
+  std::string provenance_json = mlp::fit_provenance_json(provenance);
+  if (o.model_type == "charges") {
+    nlohmann::json j = nlohmann::json::parse(provenance_json);
+    j["charge_fit"] = {{"charges_key", charge_result.charges_key},
+                       {"rmse_train_e", charge_result.rmse_train},
+                       {"rmse_valid_e", charge_result.rmse_valid},
+                       {"gauss_newton_steps", charge_result.iterations},
+                       {"default_hardness_eV_per_e2", charge_options.default_hardness},
+                       {"qmax_e", charge_options.qmax},
+                       {"sigma_angstrom", charge_options.electrostatics.sigma}};
+    provenance_json = j.dump();
+  }
 
   mlp::tool::Output out(o.output, true);
-  fitted.save(out.stream(), mlp::fit_provenance_json(provenance), baseline.get());
+  fitted.save(out.stream(), provenance_json, baseline.get());
   out.commit();
   tool.note("model written to " + o.output);
   return 0;
@@ -280,7 +360,9 @@ int main(int argc, char** argv) {
   CLI::App& app = tool.app();
   app.add_option("inputs", o.inputs, "Training structures (extxyz[.gz]) with labels; '-' or none = stdin");
   app.add_option("-o,--output", o.output, "Model file to write (MODL container; '-' = stdout)")->required();
-  app.add_option("--model-type", o.model_type, "Model type: linear (ridge) or gap (sparse Gaussian process)")
+  app.add_option("--model-type", o.model_type,
+                 "Model type: linear (ridge), gap (sparse Gaussian process) or charges (learned electronegativities "
+                 "+ charge equilibration, fitted to reference charges)")
       ->capture_default_str();
   app.add_option("--preset", o.preset, "Descriptor preset NAME (share/mlp/presets/NAME.json)");
   app.add_option("--params", o.params, "Descriptor parameters, a JSON file (ACSF or SOAP)");
@@ -318,6 +400,20 @@ int main(int argc, char** argv) {
   app.add_flag("--no-zbl", o.no_zbl,
                "Fit the labels as they are, without the default ZBL core-repulsion baseline (the model file then "
                "stores no baseline)");
+  app.add_option("--long-range", o.long_range,
+                 "A long-range model (spec or file, e.g. learned charges) subtracted from the labels first; the "
+                 "written model is the short-range rest: evaluate it as OUT+MODEL");
+  app.add_option("--charges-key", o.charges_key,
+                 "charges: reference charges key (e; default charges, initial_charges or hirshfeld_charges)");
+  app.add_option("--hardness", o.hardness, "charges: hardness J of every element (eV/e^2)")->capture_default_str();
+  app.add_option("--hardness-of", o.hardness_of, "charges: hardness of one element, EL=J (eV/e^2; repeatable)")
+      ->type_size(1)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--qmax", o.qmax, "charges: largest charge magnitude of any atom (e)")->capture_default_str();
+  app.add_option("--charge-width", o.charge_width, "charges: Gaussian width sigma of every charge (Å)")
+      ->capture_default_str();
   app.add_option("--energy-key", o.labels.energy, "Reference energy key (eV)")->capture_default_str();
   app.add_option("--forces-key", o.labels.forces, "Reference forces key (eV/Å)")->capture_default_str();
   app.add_option("--stress-key", o.labels.stress, "Reference stress key (eV/Å^3, ASE sign)")->capture_default_str();

@@ -17,8 +17,9 @@ namespace {
 
 // Voigt-like order of the 6 independent virial components and their (a, b).
 constexpr int kA[6] = {0, 1, 2, 1, 0, 0}, kB[6] = {0, 1, 2, 2, 2, 1};
-// Frames per parallel group: each frame of a group has its own gradient buffer, summed in frame order.
+// Chunks per parallel group (each chunk has its own gradient buffer) and the least atoms of a chunk.
 constexpr std::size_t kGroup = 32;
+constexpr std::size_t kChunkAtoms = 96;
 
 struct Frame {
   std::size_t atoms = 0;
@@ -382,35 +383,57 @@ LossTerms BpnnProblem::loss(const std::vector<double>& theta, const std::vector<
                      "", 0, "parameters");
   const std::vector<DenseNetwork> nets = p.networks(theta.data());
   const int threads = p.threads > 0 ? p.threads : omp_get_max_threads();
+  // Chunks of consecutive frames of at least kChunkAtoms atoms (a frame alone if larger): each chunk is summed
+  // in frame order into its own buffer, the chunks in chunk order. The chunking depends only on the data.
+  std::vector<std::size_t> chunk_start{0};
+  std::size_t atoms = 0;
+  for (std::size_t k = 0; k < subset.size(); ++k) {
+    atoms += p.frames.at(subset[k]).atoms;
+    if (atoms >= kChunkAtoms && k + 1 < subset.size()) {
+      chunk_start.push_back(k + 1);
+      atoms = 0;
+    }
+  }
+  chunk_start.push_back(subset.size());
+  const std::size_t chunks = chunk_start.size() - 1;
   LossTerms total;
-  const std::size_t group = std::min(kGroup, subset.size());
+  const std::size_t group = std::min(kGroup, chunks);
   std::vector<std::vector<double>> buffers(gradient ? group : 0, std::vector<double>(p.parameters));
   std::vector<LossTerms> terms(group);
   std::vector<ErrorStat> e_stats(group), f_stats(group);
-  for (std::size_t start = 0; start < subset.size(); start += kGroup) {
-    const std::size_t m = std::min(kGroup, subset.size() - start);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (std::size_t k = 0; k < m; ++k) {
-      e_stats[k] = ErrorStat();
-      f_stats[k] = ErrorStat();
+  for (std::size_t start = 0; start < chunks; start += kGroup) {
+    const std::size_t m = std::min(kGroup, chunks - start);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (m > 1)
+    for (std::size_t c = 0; c < m; ++c) {
+      e_stats[c] = ErrorStat();
+      f_stats[c] = ErrorStat();
+      terms[c] = LossTerms();
       double* buffer = nullptr;
       if (gradient) {
-        std::fill(buffers[k].begin(), buffers[k].end(), 0.0);
-        buffer = buffers[k].data();
+        std::fill(buffers[c].begin(), buffers[c].end(), 0.0);
+        buffer = buffers[c].data();
       }
-      terms[k] = p.frame_loss(nets, p.frames.at(subset[start + k]), buffer, gradient_scale, e_stats[k], f_stats[k]);
+      for (std::size_t k = chunk_start[start + c]; k < chunk_start[start + c + 1]; ++k) {
+        const LossTerms t = p.frame_loss(nets, p.frames.at(subset[k]), buffer, gradient_scale, e_stats[c], f_stats[c]);
+        terms[c].energy += t.energy;
+        terms[c].force += t.force;
+        terms[c].virial += t.virial;
+        terms[c].n_energy += t.n_energy;
+        terms[c].n_force += t.n_force;
+        terms[c].n_virial += t.n_virial;
+      }
     }
-    for (std::size_t k = 0; k < m; ++k) {
-      total.energy += terms[k].energy;
-      total.force += terms[k].force;
-      total.virial += terms[k].virial;
-      total.n_energy += terms[k].n_energy;
-      total.n_force += terms[k].n_force;
-      total.n_virial += terms[k].n_virial;
-      if (energy) merge(*energy, e_stats[k]);
-      if (force) merge(*force, f_stats[k]);
+    for (std::size_t c = 0; c < m; ++c) {
+      total.energy += terms[c].energy;
+      total.force += terms[c].force;
+      total.virial += terms[c].virial;
+      total.n_energy += terms[c].n_energy;
+      total.n_force += terms[c].n_force;
+      total.n_virial += terms[c].n_virial;
+      if (energy) merge(*energy, e_stats[c]);
+      if (force) merge(*force, f_stats[c]);
       if (gradient)
-        for (std::size_t q = 0; q < p.parameters; ++q) gradient[q] += buffers[k][q];
+        for (std::size_t q = 0; q < p.parameters; ++q) gradient[q] += buffers[c][q];
     }
   }
   return total;

@@ -27,8 +27,9 @@
 // `patience` epochs without improvement (0: never). A committee of M networks per element is M independent runs
 // with seeds derived from `seed` (optionally each on a bootstrap resample of the training frames).
 //
-// Determinism. Frames are processed in parallel (OpenMP) in groups of a fixed size, each frame into its own
-// gradient buffer, and the buffers are summed in frame order: the result is bit-identical for any thread count.
+// Determinism. Consecutive frames are gathered into chunks of at least 96 atoms (a chunk depends only on the
+// data); chunks are processed in parallel (OpenMP), each summed in frame order into its own gradient buffer, and
+// the buffers are summed in chunk order: the result is bit-identical for any thread count.
 // All randomness comes from std::mt19937_64 seeded from `seed` and the committee index.
 //
 // Checkpoints. Every checkpoint_every epochs (and at the end of each committee member) the fit hands the caller

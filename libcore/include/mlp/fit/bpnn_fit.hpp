@@ -36,9 +36,9 @@
 // a checkpoint as bytes (a small binary record, "MLPBPCK1", little-endian): a fingerprint of the problem (parameter
 // count, frame counts, options that change the trajectory), the committee index, the parameters of finished
 // members, the current and the best parameters, the best validation loss and epochs since it, the epoch and
-// phase (Adam or L-BFGS), Adam's moments and step count, the L-BFGS history and step, and the random generator's
+// phase (Adam or L-BFGS), Adam's moments and step count, the L-BFGS history, and the random generator's
 // state. Passing those bytes back as options.restart continues the fit bit-identically to an uninterrupted run
-// with the same data and options (the epoch count may be raised). The learning curve before the checkpoint is
+// with the same data and options (a checkpoint of another fit is refused). The learning curve before it is
 // not stored.
 #include <cstdint>
 #include <functional>

@@ -629,6 +629,20 @@ Acsf Acsf::from_n2p2(const std::string& text) {
   return Acsf(std::move(fs));
 }
 
+std::vector<SymmetryFunction> Acsf::n2p2_order(std::vector<SymmetryFunction> fs) {
+  const auto key = [](const SymmetryFunction& f) {
+    const bool radial = f.kind == SymmetryFunctionKind::radial;
+    const int a = radial ? f.neighbor1 : std::min(f.neighbor1, f.neighbor2);
+    const int b = radial ? 0 : std::max(f.neighbor1, f.neighbor2);
+    return std::make_tuple(static_cast<int>(f.kind), static_cast<int>(f.cutoff), f.cutoff_alpha, f.rcut, f.eta,
+                           f.rshift, f.zeta, f.lambda, a, b);
+  };
+  std::stable_sort(fs.begin(), fs.end(), [&](const SymmetryFunction& x, const SymmetryFunction& y) {
+    return key(x) < key(y);
+  });
+  return fs;
+}
+
 Acsf Acsf::preset(const AcsfPresetOptions& o) {
   if (o.elements.empty()) throw InputError("ACSF preset needs at least one element");
   if (o.radial < 1) throw InputError("ACSF preset needs at least one radial function per element");

@@ -119,6 +119,12 @@ class Acsf : public Descriptor {
   /// The symmetry functions of an n2p2 input.nn (symfunction_short lines, cutoff_type with optional alpha), in
   /// the file's units and order (n2p2 sorts its functions per element; this keeps the file order). Throws InputError.
   static Acsf from_n2p2(const std::string& input_nn_text);
+  /// The functions in n2p2's order (its symmetry-function comparison, which n2p2 applies per centre element and
+  /// which fixes the order of scaling.data rows and of the network inputs): kind (radial before narrow before
+  /// wide angular), cutoff type, cutoff alpha, r_c, η, r_s, then ζ and λ (angular), then the neighbour element
+  /// (radial) or the sorted neighbour pair (angular). Stable: equal keys keep their input order. Pass the
+  /// functions of one centre element (the key ignores the centre).
+  static std::vector<SymmetryFunction> n2p2_order(std::vector<SymmetryFunction> functions);
   /// Automatic preset (see AcsfPresetOptions): per centre element, for each neighbour element `radial` G2
   /// functions, then for each unordered element pair G5 functions for every (η, ζ, λ = ±1).
   static Acsf preset(const AcsfPresetOptions& options);

@@ -29,20 +29,6 @@ std::string slurp(const std::string& path) {
   return b.str();
 }
 
-// n2p2's order of the functions of one centre element (SymFnc operator<): type, cutoff type, alpha, rc, η, r_s,
-// then ζ, λ (angular), then the neighbour element(s) (pair sorted).
-std::vector<SymmetryFunction> n2p2_sorted(std::vector<SymmetryFunction> fs) {
-  auto key = [](const SymmetryFunction& f) {
-    const int a = std::min(f.neighbor1, f.neighbor2 == 0 ? f.neighbor1 : f.neighbor2);
-    const int b = std::max(f.neighbor1, f.neighbor2);
-    return std::make_tuple(static_cast<int>(f.kind), static_cast<int>(f.cutoff), f.cutoff_alpha, f.rcut, f.eta,
-                           f.rshift, f.zeta, f.lambda, f.kind == SymmetryFunctionKind::radial ? f.neighbor1 : a,
-                           f.kind == SymmetryFunctionKind::radial ? 0 : b);
-  };
-  std::stable_sort(fs.begin(), fs.end(), [&](const auto& x, const auto& y) { return key(x) < key(y); });
-  return fs;
-}
-
 struct Net {
   std::vector<std::vector<double>> w, b;  // per layer: w[to*nin + from], b[to]
   std::vector<int> sizes;
@@ -90,8 +76,8 @@ TEST_CASE("ACSF: the n2p2 water symmetry functions reproduce n2p2's atomic energ
   const std::string dir = test::shared_data("n2p2_h2o_rpbe_d3/potential");
   if (dir.empty()) MLP_SKIP("shared data absent");
   const Acsf file_order = Acsf::from_n2p2(slurp(dir + "/input.nn"));
-  std::vector<SymmetryFunction> sorted = n2p2_sorted(file_order.functions(1));
-  const auto o = n2p2_sorted(file_order.functions(8));
+  std::vector<SymmetryFunction> sorted = Acsf::n2p2_order(file_order.functions(1));
+  const auto o = Acsf::n2p2_order(file_order.functions(8));
   sorted.insert(sorted.end(), o.begin(), o.end());
   const Acsf acsf(sorted);
   REQUIRE(acsf.size(1) == 27);

@@ -228,6 +228,24 @@ TEST_CASE("n2p2 import: spec factory and units", "[model][bpnn][n2p2]") {
   CHECK_THROWS_AS(import_n2p2("/nonexistent/n2p2", bohr_hartree()), IoError);
 }
 
+TEST_CASE("n2p2 import: conv_length does not change the results", "[model][bpnn][n2p2]") {
+  // n2p2 multiplies positions, r_s and r_c by conv_length and divides η by its square: the (dimensionless)
+  // symmetry functions are unchanged, so the importer uses physical units and ignores the value.
+  ScratchPotential p("convlength");
+  const auto original = import_n2p2(p.dir(), bohr_hartree());
+  const std::size_t line = p.line_of("input.nn", "conv_length");
+  p.edit("input.nn", [&](auto& l) { l[line - 1] = "conv_length 1.0"; });
+  const auto changed = import_n2p2(p.dir(), bohr_hartree());
+  ExtxyzReader reader(test::fixture("n2p2_h2o/liquid_01_02.extxyz"));
+  Structure s;
+  REQUIRE(reader.read(s));
+  const EvalResult a = evaluate(*original, s), b = evaluate(*changed, s);
+  CHECK(a.energy == b.energy);
+  CHECK(a.forces == b.forces);
+  p.edit("input.nn", [&](auto& l) { l[line - 1] = "conv_length 0"; });
+  refused(p.dir(), "input.nn", line, "must be positive");
+}
+
 TEST_CASE("n2p2 import: hand-computed tiny potential (ST_SCALE, normalize_nodes, e^-x, sorting, units)",
           "[model][bpnn][n2p2]") {
   const fs::path dir = fs::temp_directory_path() / ("mlp_n2p2_tiny_" + std::to_string(::getpid()));
@@ -379,6 +397,21 @@ TEST_CASE("n2p2 import: bad potentials are refused naming file, line and keyword
     const std::size_t line = p.line_of("input.nn", "symfunction_short O 3");
     p.edit("input.nn", [&](auto& l) { l[line - 1] = "symfunction_short O 12 0.1 0.0 12.0"; });
     refused(p.dir(), "input.nn", line, "type 12 is not supported");
+  }
+  SECTION("symmetry function of an element that is not in 'elements'") {
+    ScratchPotential p("sfel");
+    const std::size_t line = p.line_of("input.nn", "symfunction_short O 3");
+    p.edit("input.nn", [&](auto& l) { l[line - 1] = "symfunction_short O 3 H C 0.001 -1.0 4.0 12.00"; });
+    refused(p.dir(), "input.nn", line, "element C is not in 'elements'");
+  }
+  SECTION("element without symmetry functions") {
+    ScratchPotential p("nosf");
+    const std::size_t line = p.line_of("input.nn", "elements");
+    p.edit("input.nn", [&](auto& l) {
+      l[line - 1] = "elements H O C";
+      l[p.line_of("input.nn", "number_of_elements") - 1] = "number_of_elements 3";
+    });
+    refused(p.dir(), "input.nn", line, "no symfunction_short lines for element C");
   }
   SECTION("bad number in scaling.data") {
     ScratchPotential p("scaling");

@@ -359,6 +359,16 @@ std::unique_ptr<BpnnModel> import_n2p2(const std::string& directory, const N2p2U
   }
 
   // ---- symmetry functions: n2p2 order per element, converted to Å ----
+  for (const char* key : {"symfunction_short", "symfunction"})
+    for (const Line& l : nn.every(key)) {
+      // Element words: centre, neighbour, and for the angular types the second neighbour.
+      const std::size_t last = l.words.size() > 2 && l.words[2] != "2" ? 4 : 3;
+      for (std::size_t k = 1; k <= std::min(last, l.words.size() - 1); ++k) {
+        if (k == 2) continue;  // the type
+        const int z = atomic_number(l.words[k]);
+        if (z != 0 && !known(z)) throw nn.error(l, "element " + l.words[k] + " is not in 'elements'");
+      }
+    }
   Acsf file_order;
   try {
     file_order = Acsf::from_n2p2(text);
@@ -368,17 +378,9 @@ std::unique_ptr<BpnnModel> import_n2p2(const std::string& directory, const N2p2U
   const double L = units.length;
   std::vector<SymmetryFunction> functions;
   std::vector<std::size_t> sizes;
-  for (const SymmetryFunction& f : file_order.functions()) {
-    for (int z : {f.center, f.neighbor1, f.kind == SymmetryFunctionKind::radial ? f.neighbor1 : f.neighbor2})
-      if (!known(z))
-        throw InputError("symmetry function uses " + element_symbol(z) + ", which is not in 'elements'", input_path,
-                         0, "symfunction_short");
-  }
   for (int z : elements) {
     std::vector<SymmetryFunction> fs = Acsf::n2p2_order(file_order.functions(z));
-    if (fs.empty())
-      throw InputError("no symfunction_short lines for element " + element_symbol(z), input_path, 0,
-                       "symfunction_short");
+    if (fs.empty()) throw nn.error(el, "no symfunction_short lines for element " + element_symbol(z));
     for (SymmetryFunction& f : fs) {
       f.eta /= L * L;  // 1/length² → 1/Å²
       f.rshift *= L;   // length → Å

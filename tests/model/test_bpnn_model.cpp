@@ -357,6 +357,14 @@ TEST_CASE("BPNN model files: newer, damaged and inconsistent files are refused",
     });
     CHECK_THROWS_WITH(loaded(bad), Catch::Contains("non-finite"));
   }
+  SECTION("committee members of one element with different architectures cannot be saved") {
+    std::map<int, BpnnElement> elements = model->elements();
+    BpnnElement& c = elements.at(6);
+    c.committee[1] = DenseNetwork({c.committee[0].inputs(), 3, 1}, {Activation::tanh, Activation::linear});
+    const BpnnModel mixed(model->descriptor_ptr(), elements);
+    std::ostringstream out(std::ios::binary);
+    CHECK_THROWS_WITH(save_bpnn_model(out, mixed), Catch::Contains("different architectures"));
+  }
   SECTION("another model type") {
     std::istringstream in(bytes, std::ios::binary);
     ContainerReader reader(in, "b.mlp", "MODL", kBpnnModelFileVersion);

@@ -17,6 +17,8 @@
 #include "mlp/desc/acsf.hpp"
 #include "mlp/geom/neighbor_list.hpp"
 #include "mlp/io/extxyz.hpp"
+#include "mlp/io/container.hpp"
+#include "mlp/model/bpnn_model_file.hpp"
 #include "mlp/model/n2p2_import.hpp"
 #include "mlp/util/error.hpp"
 #include "test_support.hpp"
@@ -180,6 +182,26 @@ TEST_CASE("n2p2 import: the water potential reproduces n2p2 on the fixture frame
   CHECK(std::abs(r.forces(2, 2) / fu - -1.1353080767022997E-02) < 1e-13);
   // Atomic NN energy without mean_energy, Ha.
   CHECK(std::abs(r.atom_energies[0] / kHartreeInEv + 2.5521343547039809E+01 - 1.2127001626327025E-02) < 1e-12);
+}
+
+TEST_CASE("n2p2 import: the imported potential converts to a bpnn model file that predicts the same bits",
+          "[model][bpnn][n2p2]") {
+  const auto model = import_n2p2(test::fixture("n2p2_h2o"), bohr_hartree());
+  std::ostringstream out(std::ios::binary);
+  save_bpnn_model(out, *model, R"({"source":"n2p2 H2O RPBE-D3"})");
+  std::istringstream in(out.str(), std::ios::binary);
+  ContainerReader reader(in, "water.mlp", "MODL", kBpnnModelFileVersion);
+  const auto back = load_bpnn_model(reader, "water.mlp");
+  const Agreement a = compare(*back, test::fixture("n2p2_h2o/liquid_01_02.extxyz"));
+  CHECK(a.energy_ev_per_atom <= 1e-6);
+  CHECK(a.force_native <= 1e-12);
+  ExtxyzReader frames(test::fixture("n2p2_h2o/liquid_01_02.extxyz"));
+  Structure s;
+  REQUIRE(frames.read(s));
+  const EvalResult x = evaluate(*model, s), y = evaluate(*back, s);
+  CHECK(x.energy == y.energy);
+  CHECK(x.forces == y.forces);
+  CHECK(x.virial == y.virial);
 }
 
 TEST_CASE("n2p2 import: all 22 reference frames of the shared data (1080- and 1296-atom boxes included)",

@@ -6,17 +6,20 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/fit_bpnn.hpp"
 #include "common/presets.hpp"
 #include "common/progress.hpp"
 #include "common/tool.hpp"
 #include "mlp/core/elements.hpp"
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/fit/baseline.hpp"
+#include "mlp/fit/bpnn_fit.hpp"
 #include "mlp/fit/dataset.hpp"
 #include "mlp/fit/charge_fit.hpp"
 #include "mlp/fit/gap_fit.hpp"
 #include "mlp/fit/linear_fit.hpp"
 #include "mlp/fit/provenance.hpp"
+#include "mlp/model/bpnn_model_file.hpp"
 #include "mlp/model/gap_model.hpp"
 #include "mlp/model/learned_charges_file.hpp"
 #include "mlp/model/linear_model.hpp"
@@ -31,7 +34,9 @@ const char* kDescription =
     "(extended XYZ), and write it as a model file for mlp-eval, mlp-md and mlp-check. Model types: linear, "
     "E = sum over atoms of w_Z.q_i + E_Z on per-atom descriptors q (ACSF, SOAP), by ridge regression; gap, a sparse "
     "Gaussian process with the SOAP kernel delta^2 (q.x)^zeta on sparse points (CUR, FPS or random), with predictive "
-    "variance. Energy per atom, force components and virial per atom enter the loss, each divided by its sigma. "
+    "variance; bpnn, a Behler-Parrinello neural network (one feed-forward network per element on standardised "
+    "descriptors, trained with Adam and L-BFGS, optionally a committee). "
+    "Energy per atom, force components and virial per atom enter the loss, each divided by its sigma. "
     "By default the model is Δ-learned on top of ZBL core repulsion (switched off between 0.5 and 0.8 times the "
     "sum of the covalent radii of each pair): the ZBL energy, forces and virial are subtracted from the labels, "
     "the remainder is fitted, and the model file stores ZBL so that the loaded model is learned + ZBL "
@@ -45,6 +50,9 @@ const char* kExamples =
     "  mlp-fit --model-type charges --preset acsf-small --charges-key hirshfeld_charges train.xyz -o q.mlp\n"
     "  mlp-fit --preset acsf-small --long-range q.mlp train.xyz -o short.mlp   # then: mlp-eval -m short.mlp+q.mlp\n"
     "  mlp-fit --preset soap-small --valid test.xyz --force-sigma 0.05 --sigma Liquid:force=0.2 train.xyz -o m.mlp\n"
+    "  mlp-fit --model-type bpnn --preset acsf-default --layers 25,25 --valid-fraction 0.1 --epochs 100 \\\n"
+    "          --lbfgs-iterations 200 --log curve.tsv --plot curve.svg train.xyz -o nn.mlp\n"
+    "  mlp-fit --model-type bpnn --preset acsf-small --committee 4 --checkpoint nn.ckpt train.xyz -o nn.mlp\n"
     "  mlp-eval --model si.mlp test.xyz --table errors.tsv -o /dev/null\n";
 
 struct Options {
@@ -59,6 +67,7 @@ struct Options {
   int zeta = 4;
   mlp::LabelKeys labels;
   bool no_zbl = false;  // fit the labels as they are, store no baseline
+  mlp::tool::BpnnCliOptions bpnn;  // --model-type bpnn
   std::string long_range;  // a model (file) subtracted from the labels and not stored: evaluate OUT+LONG_RANGE
   // Learned charges (--model-type charges).
   std::string charges_key;
@@ -229,10 +238,31 @@ Fitted fit_charge_model(const Options& o, const Problem& p, mlp::tool::Progress&
           }};
 }
 
+Fitted fit_bpnn_model(const Options& o, const Problem& p, const mlp::tool::Tool& tool, mlp::BpnnFitOptions& fit,
+                      mlp::BpnnFitResult& result) {
+  fit = mlp::tool::bpnn_fit_options(o.bpnn);
+  fit.weights = loss_weights(o);
+  fit.labels = o.labels;
+  fit.seed = o.seed;
+  std::string layers;
+  for (int h : fit.hidden) layers += (layers.empty() ? "" : ",") + std::to_string(h);
+  tool.note("BPNN: hidden layers " + layers + " (" + o.bpnn.activation + "), optimizer " + o.bpnn.optimizer +
+            ", committee " + std::to_string(fit.committee));
+  result = mlp::tool::run_bpnn_fit(o.bpnn, fit, p.descriptor, p.data.frames, p.split, p.isolated.energy,
+                                   !tool.quiet(), [&tool](const std::string& text) { tool.note(text); });
+  const mlp::BpnnModel* raw = result.model.get();
+  std::unique_ptr<mlp::Model> model = std::move(result.model);
+  return {std::move(model), mlp::tool::bpnn_report(result),
+          [raw, &o, &fit, &result](std::ostream& out, const std::string& prov, const mlp::Model* baseline) {
+            mlp::save_bpnn_model(out, *raw, mlp::tool::bpnn_provenance(prov, o.bpnn, fit, result), baseline);
+          }};
+}
+
 int run(mlp::tool::Tool& tool, Options& o) {
-  if (o.model_type != "linear" && o.model_type != "gap" && o.model_type != "charges")
+  if (o.model_type != "linear" && o.model_type != "gap" && o.model_type != "charges" && o.model_type != "bpnn")
     throw CLI::ValidationError("--model-type",
-                               "'" + o.model_type + "' is not available (available: linear, gap, charges)");
+                               "'" + o.model_type + "' is not available (available: linear, gap, charges, bpnn)");
+  if (o.model_type == "bpnn") mlp::tool::bpnn_fit_options(o.bpnn);  // usage errors before any data is read
   if (o.model_type == "gap") try {
       mlp::parse_sparse_selection(o.sparse_method);
     } catch (const mlp::InputError& e) {
@@ -304,9 +334,13 @@ int run(mlp::tool::Tool& tool, Options& o) {
   mlp::GapFitResult gap_result;
   mlp::ChargeFitOptions charge_options;
   mlp::ChargeFitResult charge_result;
-  mlp::tool::Progress progress("mlp-fit: frames", p.split.train.size() + p.split.valid.size(), !tool.quiet());
+  mlp::BpnnFitOptions bpnn_options;
+  mlp::BpnnFitResult bpnn_result;
+  mlp::tool::Progress progress("mlp-fit: frames", p.split.train.size() + p.split.valid.size(),
+                               !tool.quiet() && o.model_type != "bpnn");  // bpnn: a bar over epochs instead
   Fitted fitted = o.model_type == "linear" ? fit_linear_model(o, p, progress, provenance, linear_options, linear_result)
                   : o.model_type == "gap"  ? fit_gap_model(o, p, tool, progress, provenance, gap_options, gap_result)
+                  : o.model_type == "bpnn" ? fit_bpnn_model(o, p, tool, bpnn_options, bpnn_result)
                                            : fit_charge_model(o, p, progress, charge_options, charge_result);
   progress.finish();
 
@@ -362,7 +396,7 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", o.output, "Model file to write (MODL container; '-' = stdout)")->required();
   app.add_option("--model-type", o.model_type,
                  "Model type: linear (ridge), gap (sparse Gaussian process) or charges (learned electronegativities "
-                 "+ charge equilibration, fitted to reference charges)")
+                 "+ charge equilibration, fitted to reference charges) or bpnn (Behler-Parrinello neural network)")
       ->capture_default_str();
   app.add_option("--preset", o.preset, "Descriptor preset NAME (share/mlp/presets/NAME.json)");
   app.add_option("--params", o.params, "Descriptor parameters, a JSON file (ACSF or SOAP)");
@@ -373,7 +407,8 @@ int main(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--valid-fraction", o.valid_fraction, "Fraction of the frames held out for validation, in [0,1)")
       ->capture_default_str();
-  app.add_option("--seed", o.seed, "Seed of the random train/validation split")->capture_default_str();
+  app.add_option("--seed", o.seed, "Seed of the random train/validation split (and of BPNN initialisation and shuffling)")
+      ->capture_default_str();
   app.add_option("--lambda", o.lambda,
                  "Ridge parameter relative to mean diag(A^T A), >= 0, or 'auto' (grid 0, 1e-12..1e-1 on the "
                  "validation loss)")
@@ -419,6 +454,7 @@ int main(int argc, char** argv) {
   app.add_option("--stress-key", o.labels.stress, "Reference stress key (eV/Å^3, ASE sign)")->capture_default_str();
   app.add_option("--virial-key", o.labels.virial, "Reference virial key (eV), used without stress")
       ->capture_default_str();
+  mlp::tool::add_bpnn_options(app, o.bpnn);
   tool.add_threads_option();
   return tool.run(argc, argv, [&] { return run(tool, o); });
 }

@@ -1,7 +1,8 @@
 // KIM-API 2.x model driver for every mlp model (see man/mlp-lammps.7).
 //
 // Parameter files of a portable model built on this driver (mlp-kim-install writes them):
-//   1. settings: "key value" lines: species <symbols...> (required), hops <n> (default 2);
+//   1. settings: "key value" lines: species <symbols...> (required), hops <n> (default: the model's
+//      Model::influence_hops(), 1 for pair potentials and descriptor models, 2 for SW and sums with it);
 //   2. the mlp model file (one spec per line, the same file mlp-eval --model accepts).
 //
 // Compute: the particles KIM hands over (contributing and padding) become one non-periodic mlp Structure with
@@ -9,8 +10,8 @@
 // with EvalRequest::contributing set, so the energy is the sum of the per-atom energies of the contributing
 // atoms and the forces (on padding atoms too) are its exact gradient. Summed over MPI ranks this gives the
 // total energy and forces, and LAMMPS's f·r virial over owned + ghost atoms gives the exact pressure. The
-// influence distance is hops × cutoff (default 2: the per-atom energy of a three-body model such as SW depends
-// on neighbours of neighbours).
+// influence distance is hops × cutoff (2 for a three-body model such as SW, whose per-atom energy depends on
+// neighbours of neighbours; 1 for descriptor models, which also skip the environments of padding atoms).
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -182,7 +183,7 @@ extern "C" int mlp_kim_driver_create(KIM::ModelDriverCreate* const mdc, KIM::Len
     std::ifstream in(settings_path);
     if (!in) return fail_create(mdc, "cannot read the settings file " + *settings_name);
     std::vector<std::string> symbols;
-    double hops = 2;
+    double hops = 0;  // 0: the model's own influence_hops()
     std::string line;
     while (std::getline(in, line)) {
       const auto hash = line.find('#');
@@ -230,6 +231,7 @@ extern "C" int mlp_kim_driver_create(KIM::ModelDriverCreate* const mdc, KIM::Len
     // The driver builds its own neighbour list on the particles it is given and never reads KIM's, but LAMMPS
     // needs a list cutoff larger than its skin: the model cutoff.
     b->cutoff = b->model->cutoff() * b->length;
+    if (hops == 0) hops = b->model->influence_hops();
     b->influence = hops * b->cutoff;
     mdc->SetInfluenceDistancePointer(&b->influence);
     mdc->SetNeighborListPointers(1, &b->cutoff, &b->no_padding_lists);

@@ -443,6 +443,30 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
   }
 }
 
+NeighborList NeighborList::restricted_to(const std::vector<std::uint8_t>& centres) const {
+  if (centres.size() != atoms())
+    throw InputError(std::to_string(centres.size()) + " centre flags for a list of " + std::to_string(atoms()) +
+                     " atoms");
+  NeighborList r;
+  r.options_ = options_;
+  r.reference_positions_ = reference_positions_;
+  r.cell_ = cell_;
+  r.pbc_ = pbc_;
+  r.builds_ = builds_;
+  r.offsets_.assign(1, 0);
+  for (std::size_t i = 0; i < atoms(); ++i) {
+    if (centres[i])
+      for (std::size_t k = begin(i); k < end(i); ++k) {
+        r.neighbors_.push_back(neighbors_[k]);
+        r.shifts_.push_back(shifts_[k]);
+        r.vectors_.push_back(vectors_[k]);
+        r.distances_.push_back(distances_[k]);
+      }
+    r.offsets_.push_back(r.neighbors_.size());
+  }
+  return r;
+}
+
 bool NeighborList::update(const Structure& s) {
   if (builds_ == 0 || s.size() != atoms() || s.pbc != pbc_ || s.cell != cell_) return false;
   const double limit = 0.25 * options_.skin * options_.skin;  // (skin/2)^2

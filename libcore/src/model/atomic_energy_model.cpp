@@ -6,6 +6,12 @@
 
 namespace mlp::detail {
 
+const NeighborList& descriptor_list(const NeighborList& nl, const EvalRequest& request, NeighborList& storage) {
+  if (!request.contributing) return nl;
+  storage = nl.restricted_to(*request.contributing);
+  return storage;
+}
+
 double add_atomic_energy_result(const Descriptor& descriptor, const Structure& s, const NeighborList& nl,
                                 const std::vector<double>& atom_energy, DescriptorValues& dE_dq,
                                 const DescriptorGradients* gradients, const EvalRequest& request,

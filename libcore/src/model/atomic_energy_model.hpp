@@ -10,6 +10,11 @@
 
 namespace mlp::detail {
 
+/// The list a descriptor model computes its rows on: with contributing flags, a copy in which only flagged atoms
+/// have neighbours (stored in `storage`), so that the environments of padding atoms, never used, cost nothing;
+/// otherwise `nl` itself.
+const NeighborList& descriptor_list(const NeighborList& nl, const EvalRequest& request, NeighborList& storage);
+
 /// `dE_dq` has the layout of the rows (same offsets); rows of atoms that do not count are zeroed here.
 /// `gradients` (strain part) is needed only for per-atom virials (may be null otherwise). Returns the energy added.
 double add_atomic_energy_result(const Descriptor& descriptor, const Structure& s, const NeighborList& nl,

@@ -4,6 +4,7 @@
 
 #include "mlp/core/elements.hpp"
 #include "mlp/util/error.hpp"
+#include "atomic_energy_model.hpp"
 
 namespace mlp {
 
@@ -106,64 +107,33 @@ void BpnnModel::compute(const Structure& s, const NeighborList& nl, const EvalRe
   const auto N = static_cast<Eigen::Index>(n);
   std::string why;
   if (!supports(s.numbers, why)) throw InputError(why, s.source, s.line, "species");
+  NeighborList restricted;  // with contributing flags: only flagged atoms' environments
+  const NeighborList& list = detail::descriptor_list(nl, request, restricted);
   DescriptorGradients gradients;
   const DescriptorValues q =
-      request.atom_virials ? descriptor_->compute(s, nl, gradients) : descriptor_->compute(s, nl);
+      request.atom_virials ? descriptor_->compute(s, list, gradients) : descriptor_->compute(s, list);
   const bool derivatives = request.forces || request.virial || request.atom_virials;
   std::vector<DescriptorValues> member_dE_dq;
   const Eigen::MatrixXd e = atomic_energies(q, s.numbers, derivatives ? &member_dE_dq : nullptr);
   const double inv_m = 1.0 / static_cast<double>(members);
   const Eigen::VectorXd mean = e.rowwise().mean();
-
-  // With contributing flags (domain decomposition), only flagged atoms' energies count; padding atoms still get
-  // forces through the descriptors of flagged atoms.
   const std::vector<std::uint8_t>* flags = request.contributing;
   const auto counts = [&](std::size_t i) { return !flags || (*flags)[i]; };
   Eigen::VectorXd member_totals = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(members));
-  double energy = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto I = static_cast<Eigen::Index>(i);
-    if (request.atom_energies) result.atom_energies[I] += mean(I);
-    if (!counts(i)) continue;
-    energy += mean(I);
-    member_totals += e.row(I).transpose();
-  }
-  result.energy += energy;
+  for (std::size_t i = 0; i < n; ++i)
+    if (counts(i)) member_totals += e.row(static_cast<Eigen::Index>(i)).transpose();
 
-  // Committee-mean dE/dq (forces are linear in it), zero for atoms that do not count.
+  // The committee mean: energies and dE/dq (forces are linear in it).
   DescriptorValues dE_dq{q.offsets, std::vector<double>(q.data.size(), 0.0)};
-  if (derivatives) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!counts(i)) continue;
-      for (std::size_t k = q.offsets[i]; k < q.offsets[i + 1]; ++k) {
-        double sum = 0.0;
-        for (std::size_t m = 0; m < members; ++m) sum += member_dE_dq[m].data[k];
-        dE_dq.data[k] = sum * inv_m;
-      }
+  if (derivatives)
+    for (std::size_t k = 0; k < q.data.size(); ++k) {
+      double sum = 0.0;
+      for (std::size_t m = 0; m < members; ++m) sum += member_dE_dq[m].data[k];
+      dE_dq.data[k] = sum * inv_m;
     }
-  }
-  if (request.forces || request.virial) {
-    Matrix3N forces = Matrix3N::Zero(N, 3);
-    Mat3 virial = Mat3::Zero();
-    descriptor_->accumulate(s, nl, dE_dq, forces, virial);
-    if (request.forces) result.forces += forces;
-    if (request.virial) result.virial += virial;
-  }
-  if (request.atom_virials) {
-    // Atom i's share of the virial is −dE_i/dε, the strain derivative of its own energy.
-    for (std::size_t i = 0; i < n; ++i) {
-      const double* g = gradients.strain.data() + q.offsets[i] * 9;
-      Mat3 w_i = Mat3::Zero();
-      for (std::size_t k = 0; k < q.row_size(i); ++k) {
-        double d = 0.0;
-        for (std::size_t m = 0; m < members; ++m) d += member_dE_dq[m].data[q.offsets[i] + k];
-        d *= inv_m;
-        for (int a = 0; a < 3; ++a)
-          for (int b = 0; b < 3; ++b) w_i(a, b) -= d * g[9 * k + 3 * a + b];
-      }
-      result.atom_virials[i] += w_i;
-    }
-  }
+  const std::vector<double> atom_energy(mean.data(), mean.data() + mean.size());
+  const double energy =
+      detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients, request, result);
   if (request.uncertainty && members > 1) {
     result.has_uncertainty = true;
     result.energy_variance += (member_totals.array() - member_totals.mean()).square().sum() * inv_m;
@@ -172,7 +142,8 @@ void BpnnModel::compute(const Structure& s, const NeighborList& nl, const EvalRe
       result.atom_energy_variance[i] += (e.row(i).array() - mean(i)).square().sum() * inv_m;
     if (request.forces) {
       // Each member's forces: one accumulate() per member (only when the spread is asked for).
-      Matrix3N sum = Matrix3N::Zero(N, 3), sum_sq = Matrix3N::Zero(N, 3);
+      std::vector<Matrix3N> member_forces;
+      Matrix3N sum = Matrix3N::Zero(N, 3);
       for (std::size_t m = 0; m < members; ++m) {
         DescriptorValues d = member_dE_dq[m];
         if (flags)
@@ -181,13 +152,15 @@ void BpnnModel::compute(const Structure& s, const NeighborList& nl, const EvalRe
                                       d.data.begin() + static_cast<std::ptrdiff_t>(q.offsets[i + 1]), 0.0);
         Matrix3N f = Matrix3N::Zero(N, 3);
         Mat3 unused = Mat3::Zero();
-        descriptor_->accumulate(s, nl, d, f, unused);
+        descriptor_->accumulate(s, list, d, f, unused);
         sum += f;
-        sum_sq.array() += f.array().square();
+        member_forces.push_back(std::move(f));
       }
+      // Two passes (mean, then squared deviations): identical members give exactly 0.
       const Matrix3N mean_f = sum * inv_m;
-      Matrix3N var = (sum_sq * inv_m).array() - mean_f.array().square();
-      var = var.cwiseMax(0.0);
+      Matrix3N var = Matrix3N::Zero(N, 3);
+      for (const Matrix3N& f : member_forces) var.array() += (f - mean_f).array().square();
+      var *= inv_m;
       if (result.forces_variance.rows() != N) result.forces_variance = Matrix3N::Zero(N, 3);
       result.forces_variance += var;
     }

@@ -134,8 +134,10 @@ void GapModel::compute(const Structure& s, const NeighborList& nl, const EvalReq
   const std::size_t n = s.size();
   std::string why;
   if (!supports(s.numbers, why)) throw InputError(why, s.source, s.line, "species");
+  NeighborList restricted;  // with contributing flags: only flagged atoms' environments
+  const NeighborList& list = detail::descriptor_list(nl, request, restricted);
   DescriptorGradients gradients;
-  const DescriptorValues q = request.atom_virials ? descriptor_->compute(s, nl, gradients) : descriptor_->compute(s, nl);
+  const DescriptorValues q = request.atom_virials ? descriptor_->compute(s, list, gradients) : descriptor_->compute(s, list);
   DescriptorValues dE_dq;
   dE_dq.offsets = q.offsets;
   dE_dq.data.assign(q.data.size(), 0.0);
@@ -167,7 +169,7 @@ void GapModel::compute(const Structure& s, const NeighborList& nl, const EvalReq
         Eigen::Map<Eigen::RowVectorXd>(dE_dq.row(i), d) = d2 / norms[row] * (v.row(row) - t[row] * qn.row(row));
     }
   }
-  energy = detail::add_atomic_energy_result(*descriptor_, s, nl, atom_energy, dE_dq, &gradients, request, result);
+  energy = detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients, request, result);
   if (request.uncertainty && supports_uncertainty()) add_variance(s, q, request, result);
   result.term_energies.emplace_back(name(), energy);
 }

@@ -56,9 +56,11 @@ void LinearModel::compute(const Structure& s, const NeighborList& nl, const Eval
   std::string why;
   if (!supports(s.numbers, why)) throw InputError(why, s.source, s.line, "species");
   // Per-atom virials need the strain gradient of each atom's own energy; otherwise accumulate() is cheaper.
+  NeighborList restricted;  // with contributing flags: only flagged atoms' environments
+  const NeighborList& list = detail::descriptor_list(nl, request, restricted);
   DescriptorGradients gradients;
   const DescriptorValues q =
-      request.atom_virials ? descriptor_->compute(s, nl, gradients) : descriptor_->compute(s, nl);
+      request.atom_virials ? descriptor_->compute(s, list, gradients) : descriptor_->compute(s, list);
   DescriptorValues dE_dq{q.offsets, std::vector<double>(q.data.size())};
   std::vector<double> atom_energy(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -67,7 +69,7 @@ void LinearModel::compute(const Structure& s, const NeighborList& nl, const Eval
     atom_energy[i] = Eigen::Map<const Eigen::VectorXd>(q.row(i), size).dot(w) + isolated_.at(s.numbers[i]);
     Eigen::Map<Eigen::VectorXd>(dE_dq.row(i), size) = w;
   }
-  const double energy = detail::add_atomic_energy_result(*descriptor_, s, nl, atom_energy, dE_dq, &gradients,
+  const double energy = detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients,
                                                          request, result);
   result.term_energies.emplace_back(name(), energy);
 }

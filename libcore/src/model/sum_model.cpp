@@ -55,6 +55,12 @@ bool SumModel::supports_contributing() const {
   return true;
 }
 
+int SumModel::influence_hops() const {
+  int hops = 1;
+  for (const auto& t : terms_) hops = std::max(hops, t->influence_hops());
+  return hops;
+}
+
 bool SumModel::long_range() const {
   for (const auto& t : terms_)
     if (t->long_range()) return true;

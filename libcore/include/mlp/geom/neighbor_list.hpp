@@ -44,6 +44,10 @@ class NeighborList {
   const std::array<int, 3>& shift(std::size_t k) const { return shifts_[k]; }
   const Vec3& vector(std::size_t k) const { return vectors_[k]; }
   double distance(std::size_t k) const { return distances_[k]; }
+  /// A copy in which only the atoms with a non-zero flag keep their neighbours (the others have none), for
+  /// models whose per-atom energies are needed only for some atoms (domain decomposition: descriptors of
+  /// padding atoms are never used). `centres` has one flag per atom.
+  NeighborList restricted_to(const std::vector<std::uint8_t>& centres) const;
   /// Number of times build() ran (for tests and MD statistics).
   std::size_t builds() const { return builds_; }
 

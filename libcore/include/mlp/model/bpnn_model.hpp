@@ -48,6 +48,8 @@ class BpnnModel final : public Model {
                EvalResult& result) const override;
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
   bool supports_contributing() const override { return true; }
+  /// E_i depends on the atoms within the descriptor cutoff of i only.
+  int influence_hops() const override { return 1; }
   /// True for a committee of two or more networks.
   bool supports_uncertainty() const override { return committee_size() > 1; }
 

@@ -36,6 +36,8 @@ class LinearModel final : public Model {
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
   /// Honours EvalRequest::contributing (KIM/LAMMPS domain decomposition).
   bool supports_contributing() const override { return true; }
+  /// E_i depends on the atoms within the descriptor cutoff of i only.
+  int influence_hops() const override { return 1; }
 
   void set_spec(std::string spec) { spec_ = std::move(spec); }
   const Descriptor& descriptor() const { return *descriptor_; }

@@ -20,8 +20,8 @@ struct EvalRequest {
   bool atom_virials = false;  ///< per-atom virial (eV), needed by LAMMPS
   /// Optional per-atom flags (null: every atom contributes), for domain decomposition (KIM/LAMMPS): with flags,
   /// energy, forces and virial are those of E_C = sum of the per-atom energies of the flagged atoms (the model's
-  /// own per-atom split), with forces on every atom, flagged or not; atom_energies and atom_virials stay those of
-  /// the whole structure. Honoured only by models whose supports_contributing() is true (see
+  /// own per-atom split), with forces on every atom, flagged or not; atom_energies and atom_virials are exact for
+  /// flagged atoms (descriptor models do not compute the environments of the others). Honoured only by models whose supports_contributing() is true (see
   /// mlp/model/partial_evaluation.hpp).
   const std::vector<std::uint8_t>* contributing = nullptr;
   /// Predictive uncertainty (GAP variance, committee spread), for models whose supports_uncertainty() is true;
@@ -69,6 +69,11 @@ class Model {
                        EvalResult& result) const = 0;
   /// True if the model accepts every element of `numbers`; otherwise `why` names the problem.
   virtual bool supports(const std::vector<int>& numbers, std::string& why) const;
+  /// How many cutoffs away an atom can be and still change another atom's per-atom energy: 1 when E_i depends
+  /// only on the atoms within cutoff() of i (descriptor models, pair potentials split half/half), 2 when
+  /// many-body terms are shared among neighbours (Stillinger-Weber). Domain decomposition (the KIM driver) keeps
+  /// padding atoms up to influence_hops() × cutoff() from its own atoms. Default 2.
+  virtual int influence_hops() const { return 2; }
   /// True if compute() honours EvalRequest::contributing (default false).
   virtual bool supports_contributing() const { return false; }
   /// True if the model has a long-range term (electrostatics) besides whatever cutoff() says: atoms interact at

@@ -32,6 +32,8 @@ class PairPotential : public Model {
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
   bool supports_contributing() const override { return true; }
+  /// Pair energies are split half/half: E_i depends on the atoms within the cutoff of i only.
+  int influence_hops() const override { return 1; }
 
   /// Parameters of one element pair: up to four numbers whose meaning the derived class defines, and the
   /// cutoff rc (Å) of that pair.

@@ -29,6 +29,8 @@ class SumModel final : public Model {
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
   /// True if every term honours EvalRequest::contributing.
   bool supports_contributing() const override;
+  /// The largest of the terms'.
+  int influence_hops() const override;
   /// True if any term is long-range.
   bool long_range() const override;
   /// True if any term has an uncertainty (the others are taken as exact).

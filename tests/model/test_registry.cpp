@@ -95,7 +95,7 @@ TEST_CASE("registry lists every analytic model with its documented defaults") {
     CHECK(!info.summary.empty());
     CHECK(info.make);
   }
-  CHECK(names == std::vector<std::string>{"lj", "morse", "zbl", "sw", "charges", "qeq"});
+  CHECK(names == std::vector<std::string>{"lj", "morse", "zbl", "sw", "charges", "qeq", "n2p2"});
   const auto summary = [](const std::string& name) {
     for (const auto& info : model_registry())
       if (info.name == name) return info.summary;

@@ -7,6 +7,7 @@
 
 #include "mlp/core/elements.hpp"
 #include "mlp/io/container.hpp"
+#include "mlp/model/bpnn_model_file.hpp"
 #include "mlp/model/gap_model.hpp"
 #include "mlp/model/learned_charges_file.hpp"
 #include "mlp/util/error.hpp"
@@ -85,7 +86,7 @@ std::unique_ptr<LinearModel> load_linear(ContainerReader& reader, const std::str
   try {
     const std::string type = field("model_type").get<std::string>();
     if (type != "linear")
-      throw InputError("unknown model type '" + type + "' (this build reads: linear, gap)", source, 0, "model_type");
+      throw InputError("unknown model type '" + type + "' (this build reads: linear, gap, bpnn, learned_charges)", source, 0, "model_type");
     std::vector<int> species;
     for (const auto& symbol : field("species")) {
       const int z = atomic_number(symbol.get<std::string>());
@@ -139,7 +140,7 @@ std::unique_ptr<LinearModel> load_linear(ContainerReader& reader, const std::str
 }  // namespace
 
 std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string& source, std::string* header_json) {
-  ContainerReader reader(in, source, "MODL", std::max({kModelFileVersion, kGapModelFileVersion, kLearnedChargesFileVersion}));
+  ContainerReader reader(in, source, "MODL", std::max({kModelFileVersion, kGapModelFileVersion, kLearnedChargesFileVersion, kBpnnModelFileVersion}));
   if (reader.header().version > kModelFileVersion)
     throw InputError("linear model written by a newer mlp (format version " + std::to_string(reader.header().version) +
                          ", this reader knows <= " + std::to_string(kModelFileVersion) + ")",
@@ -148,12 +149,14 @@ std::unique_ptr<LinearModel> load_model_file(std::istream& in, const std::string
 }
 
 std::unique_ptr<Model> load_model(std::istream& in, const std::string& source) {
-  ContainerReader reader(in, source, "MODL", std::max({kModelFileVersion, kGapModelFileVersion, kLearnedChargesFileVersion}));
+  ContainerReader reader(in, source, "MODL", std::max({kModelFileVersion, kGapModelFileVersion, kLearnedChargesFileVersion, kBpnnModelFileVersion}));
   const std::string type = model_type_of(reader, source);
   if (type == "learned_charges") return load_learned_charges(reader, source);
   std::unique_ptr<Model> learned;
   if (type == "gap") {
     learned = load_gap_model(reader, source);
+  } else if (type == "bpnn") {
+    learned = load_bpnn_model(reader, source);
   } else {
     if (reader.header().version > kModelFileVersion)
       throw InputError("model written by a newer mlp (format version " + std::to_string(reader.header().version) +

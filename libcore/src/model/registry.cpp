@@ -13,6 +13,7 @@
 #include "mlp/core/elements.hpp"
 #include "mlp/io/container.hpp"
 #include "mlp/model/model_file.hpp"
+#include "mlp/model/n2p2_import.hpp"
 #include "mlp/model/pair_potentials.hpp"
 #include "mlp/model/point_charges.hpp"
 #include "mlp/model/qeq.hpp"
@@ -328,6 +329,11 @@ const std::vector<ModelInfo>& model_registry() {
        "and applied field external_field (info, V/Å, molecules only). chi_X (eV/e) and J_X required per element; "
        "options rc (Å), accuracy, permittivity. Writes the charges. Reports cutoff 0 (long range).",
        ChargeEquilibration::from_spec},
+      {"n2p2",
+       "n2p2/RuNNer 2nd-generation neural network potential directory (input.nn, scaling.data, weights.ZZZ.data), "
+       "converted to Å/eV at load. Keys: dir (required), length=bohr|angstrom|<Å per unit>, "
+       "energy=hartree|ev|<eV per unit> (both required: n2p2 files do not record their units; CODATA 2018).",
+       n2p2_model_from_spec},
   };
   return registry;
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# mlp-fit --model-type bpnn end to end: a small Behler-Parrinello fit on the shipped silicon frames, its learning
+# curve (--log rows, --plot SVG), the model file read by mlp-eval with the fit's own errors, a committee with
+# uncertainty, checkpoint/restart, and usage errors for bad BPNN options.
+source "$(dirname "$0")/common.sh"
+FIT="$MLP_BIN/mlp-fit"
+EVAL="$MLP_BIN/mlp-eval"
+DATA="$MLP_SRC/share/mlp/examples/si_mlearn_test.extxyz"
+[ -x "$FIT" ] || { echo "mlp-fit not built"; exit 77; }
+echo '{"type":"acsf","auto":{"rcut":5.0,"radial":6,"angular_eta":[0.01],"angular_zeta":[1.0,4.0]}}' > "$TMP/acsf.json"
+SMALL=(--model-type bpnn --params "$TMP/acsf.json" --layers 8,8)
+
+expect_status 0 "--help" -- "$FIT" --help
+for opt in --layers --activation --optimizer --epochs --batch-size --learning-rate --lbfgs-iterations --patience \
+  --committee --log --plot --checkpoint --restart; do
+  grep -q -- "$opt" "$TMP/out" || fail "--help does not list $opt"
+done
+grep -q -- "--model-type bpnn" "$TMP/out" || fail "--help has no bpnn example"
+expect_status 2 "bad --layers" -- "$FIT" "${SMALL[@]}" --layers 8,x "$DATA" -o "$TMP/x.mlp"
+grep -q -- "--layers" "$TMP/err" || fail "bad --layers message does not name the option"
+expect_status 2 "zero-width layer" -- "$FIT" "${SMALL[@]}" --layers 8,0 "$DATA" -o "$TMP/x.mlp"
+expect_status 2 "unknown --activation" -- "$FIT" "${SMALL[@]}" --activation wiggle "$DATA" -o "$TMP/x.mlp"
+expect_status 2 "unknown --optimizer" -- "$FIT" "${SMALL[@]}" --optimizer sgd "$DATA" -o "$TMP/x.mlp"
+expect_status 2 "--batch-size 0" -- "$FIT" "${SMALL[@]}" --batch-size 0 "$DATA" -o "$TMP/x.mlp"
+expect_status 2 "--learning-rate 0" -- "$FIT" "${SMALL[@]}" --learning-rate 0 "$DATA" -o "$TMP/x.mlp"
+expect_status 2 "--committee 0" -- "$FIT" "${SMALL[@]}" --committee 0 "$DATA" -o "$TMP/x.mlp"
+expect_status 1 "missing --restart file" -- "$FIT" "${SMALL[@]}" --restart "$TMP/none.ckpt" "$DATA" -o "$TMP/x.mlp"
+grep -q "none.ckpt" "$TMP/err" || fail "missing checkpoint message does not name it"
+[ ! -e "$TMP/x.mlp" ] || fail "output left behind after an error"
+
+# The fit: 20 training and 5 validation frames, 6 Adam epochs and 4 L-BFGS iterations.
+expect_status 0 "bpnn fit" -- "$FIT" "${SMALL[@]}" --valid-fraction 0.2 --seed 3 --epochs 6 --lbfgs-iterations 4 \
+  --learning-rate 0.01 --log "$TMP/curve.tsv" --plot "$TMP/curve.svg" --checkpoint "$TMP/nn.ckpt" \
+  --checkpoint-every 3 --threads 2 "$DATA" -o "$TMP/nn.mlp"
+grep -q "20 training and 5 validation frames" "$TMP/err" || fail "split not reported"
+grep -q "kept the parameters of epoch" "$TMP/err" || fail "kept epoch not reported"
+grep -q "validation set errors" "$TMP/err" || fail "validation table not printed"
+[ "$(head -n 1 "$TMP/curve.tsv" | cut -f1-4)" = "$(printf 'member\tepoch\tphase\tseconds')" ] ||
+  fail "--log header: $(head -n 1 "$TMP/curve.tsv")"
+[ "$(tail -n +2 "$TMP/curve.tsv" | wc -l)" -eq 10 ] || fail "--log has $(tail -n +2 "$TMP/curve.tsv" | wc -l) rows, expected 10"
+[ "$(awk -F'\t' 'NR > 1 {print $2}' "$TMP/curve.tsv" | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 9 10 " ] ||
+  fail "--log epochs are not 1..10"
+[ "$(awk -F'\t' 'NR > 1 {print $3}' "$TMP/curve.tsv" | sort | uniq -c | awk '{print $2 $1}' | tr '\n' ' ')" = "adam6 lbfgs4 " ] ||
+  fail "--log phases are not 6 adam + 4 lbfgs"
+awk -F'\t' 'NR > 1 && !($16 + 0 > 0 && $16 + 0 < 10) {bad = 1} END {exit bad}' "$TMP/curve.tsv" ||
+  fail "validation force RMSE column not finite and positive"
+grep -q "<svg" "$TMP/curve.svg" || fail "--plot is not an SVG"
+[ -s "$TMP/nn.ckpt" ] || fail "no checkpoint written"
+grep -aq '"model_type":"bpnn"' "$TMP/nn.mlp" || fail "model header lacks model_type bpnn"
+grep -aq '"optimizer":"adam+lbfgs"' "$TMP/nn.mlp" || fail "provenance lacks the BPNN settings"
+
+# mlp-eval reads the model; its validation-set errors equal the fit's (printed in meV/atom).
+fit_rmse=$(awk '/validation set errors/ {t=1} t && $1=="all" {print $4; exit}' "$TMP/err")
+expect_status 0 "mlp-eval on the bpnn model" -- "$EVAL" --model "$TMP/nn.mlp" "$DATA" -o "$TMP/pred.xyz" \
+  --table "$TMP/errors.tsv"
+[ "$(grep -c 'MLP_energy=' "$TMP/pred.xyz")" -eq 25 ] || fail "expected 25 predicted frames"
+rmse_f=$(awk -F'\t' '$1=="all" && $2=="force" {print $6}' "$TMP/errors.tsv")
+awk -v f="$rmse_f" 'BEGIN { exit !(f + 0 > 0 && f + 0 < 2.0) }' || fail "force RMSE not finite and sensible: $rmse_f"
+awk -v a="$fit_rmse" 'BEGIN { exit !(a + 0 > 0) }' || fail "no validation energy RMSE printed by mlp-fit: '$fit_rmse'"
+
+# Same seed: same model (predictions identical); the restart from the final checkpoint rebuilds it exactly.
+"$FIT" -q "${SMALL[@]}" --valid-fraction 0.2 --seed 3 --epochs 6 --lbfgs-iterations 4 --learning-rate 0.01 \
+  --threads 1 "$DATA" -o "$TMP/again.mlp" || fail "second fit failed"
+"$EVAL" -q --model "$TMP/again.mlp" "$DATA" -o "$TMP/again.xyz" || fail "eval of the second fit failed"
+cmp -s "$TMP/pred.xyz" "$TMP/again.xyz" && pass "1 and 2 threads give the same predictions" ||
+  fail "a refit with 1 thread predicts differently"
+expect_status 0 "restart from the final checkpoint" -- "$FIT" "${SMALL[@]}" --valid-fraction 0.2 --seed 3 --epochs 6 \
+  --lbfgs-iterations 4 --learning-rate 0.01 --restart "$TMP/nn.ckpt" "$DATA" -o "$TMP/restart.mlp"
+"$EVAL" -q --model "$TMP/restart.mlp" "$DATA" -o "$TMP/restart.xyz" || fail "eval of the restarted fit failed"
+cmp -s "$TMP/pred.xyz" "$TMP/restart.xyz" && pass "restart reproduces the model" || fail "restart differs"
+expect_status 1 "restart with other options is refused" -- "$FIT" "${SMALL[@]}" --valid-fraction 0.2 --seed 4 \
+  --epochs 6 --lbfgs-iterations 4 --learning-rate 0.01 --restart "$TMP/nn.ckpt" "$DATA" -o "$TMP/x.mlp"
+grep -q "different fit" "$TMP/err" || fail "refused restart message: $(cat "$TMP/err")"
+
+# A committee of two: mlp-eval reports a nonzero spread.
+expect_status 0 "committee fit" -- "$FIT" "${SMALL[@]}" --committee 2 --epochs 3 --lbfgs-iterations 2 "$DATA" \
+  -o "$TMP/committee.mlp"
+expect_status 0 "mlp-eval --uncertainty" -- "$EVAL" --model "$TMP/committee.mlp" --uncertainty "$DATA" \
+  -o "$TMP/committee.xyz"
+grep -q "MLP_energy_std=[0-9.e+-]*[1-9]" "$TMP/committee.xyz" || fail "committee spread missing or zero"
+finish

@@ -61,4 +61,4 @@ for np in 1 2; do
   awk -v a="$kl" -v b="$nl" -v c="$kc" -v d="$nc" -v np="$np" \
     'BEGIN { printf "KIM / native, %d rank(s): loop %.2f×, CPU %.2f×\n", np, a / b, c / d }'
 done
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc --all) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -178,15 +178,16 @@ else
   fail "NVT run: $(grep -m1 ERROR nvt.log)"
 fi
 
-# Learned model files (MODL): a linear and a GAP SOAP model fitted here on the shipped Si frames run through the
+# Learned model files (MODL): a linear and a GAP SOAP model and a small BPNN on ACSF fitted here on the shipped Si frames run through the
 # same driver and agree with mlp-eval to 1e-9, serially and with domain decomposition.
-for kind in linear gap; do
+for kind in linear gap bpnn; do
   case $kind in
-    linear) fit_options="--model-type linear"; name=mlp_Linear_Si ;;
-    gap) fit_options="--model-type gap --sparse-points 30"; name=mlp_Gap_Si ;;
+    linear) fit_options="--model-type linear --preset soap-small"; name=mlp_Linear_Si ;;
+    gap) fit_options="--model-type gap --sparse-points 30 --preset soap-small"; name=mlp_Gap_Si ;;
+    bpnn) fit_options="--model-type bpnn --preset acsf-small --layers 8 --epochs 3"; name=mlp_Bpnn_Si ;;
   esac
   # shellcheck disable=SC2086
-  if ! "$MLP_BIN/mlp-fit" -q $fit_options --preset soap-small "$MLP_SRC/share/mlp/examples/si_mlearn_test.extxyz" \
+  if ! "$MLP_BIN/mlp-fit" -q $fit_options "$MLP_SRC/share/mlp/examples/si_mlearn_test.extxyz" \
        -o $kind.mlp > fit_$kind.out 2>&1; then
     fail "mlp-fit of the $kind model for KIM: $(tail -n 3 fit_$kind.out)"
     continue
@@ -205,7 +206,7 @@ for kind in linear gap; do
     rm -f forces_$kind.dump
     if run_lmp "$np" in.$kind $kind$np.log > /dev/null 2>&1; then
       key_forces forces_$kind.dump 9 2 > $kind$np.forces
-      compare "$kind SOAP model through KIM ($np rank(s)) vs mlp-eval" "$(thermo_row $kind$np.log)" \
+      compare "$kind model through KIM ($np rank(s)) vs mlp-eval" "$(thermo_row $kind$np.log)" \
         "$(cat eval_$kind.row)" $kind$np.forces eval_$kind.forces
     else
       fail "$kind model lmp run with $np rank(s): $(grep -m1 ERROR $kind$np.log)"

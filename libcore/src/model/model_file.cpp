@@ -11,6 +11,7 @@
 #include "mlp/model/gap_model.hpp"
 #include "mlp/model/learned_charges_file.hpp"
 #include "mlp/util/error.hpp"
+#include "model_file_support.hpp"
 
 namespace mlp {
 
@@ -24,13 +25,7 @@ const char* kWeightsPrefix = "weights/";
 
 void save_model_file(std::ostream& out, const LinearModel& model, const std::string& provenance_json,
                      const Model* baseline) {
-  json provenance;
-  try {
-    provenance = provenance_json.empty() ? json::object() : json::parse(provenance_json);
-  } catch (const json::exception& e) {
-    throw InputError(std::string("provenance is not valid JSON: ") + e.what(), "", 0, "provenance");
-  }
-  if (!provenance.is_object()) throw InputError("provenance must be a JSON object", "", 0, "provenance");
+  const json provenance = detail::parse_provenance(provenance_json);
   const Descriptor& d = model.descriptor();
   json header;
   header["model_type"] = "linear";

@@ -168,12 +168,15 @@ std::string learning_curve_svg(const std::vector<BpnnEpochMetrics>& history, boo
     }
   }
   if (!history.empty()) {
-    char note[128];
+    char title[128];
     const auto& last = history.back();
-    std::snprintf(note, sizeof note, "last: %.3g meV/atom, %.3g meV/Å (%s)",
-                  1000 * (has_valid ? last.valid_energy_rmse : last.train_energy_rmse),
-                  1000 * (has_valid ? last.valid_force_rmse : last.train_force_rmse), has_valid ? "valid" : "train");
-    energy.note = note;
+    const char* set = has_valid ? "valid" : "train";
+    std::snprintf(title, sizeof title, "Energy RMSE (last %s %.3g meV/atom)", set,
+                  1000 * (has_valid ? last.valid_energy_rmse : last.train_energy_rmse));
+    energy.title = title;
+    std::snprintf(title, sizeof title, "Force RMSE (last %s %.3g meV/Å)", set,
+                  1000 * (has_valid ? last.valid_force_rmse : last.train_force_rmse));
+    force.title = title;
   }
   return render_svg({energy, force});
 }

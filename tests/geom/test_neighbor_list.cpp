@@ -338,6 +338,43 @@ TEST_CASE("the same input gives the same list in the same order") {
   }
 }
 
+TEST_CASE("a build with centre flags equals the full list restricted to those centres") {
+  std::mt19937_64 rng(11);
+  for (int trial = 0; trial < 6; ++trial) {
+    const std::array<bool, 3> pbc = trial % 2 ? std::array<bool, 3>{true, true, true}
+                                              : std::array<bool, 3>{false, false, false};
+    Structure s = test::random_structure(rng, 70, {14, 8}, test::random_cell(rng, 6.0, 9.0), pbc, 0.9);
+    std::vector<std::uint8_t> centres(s.size());
+    for (auto& c : centres) c = static_cast<std::uint8_t>(rng() % 3 != 0);
+    const NeighborList full(s, {3.5, 0.3, true});
+    NeighborList restricted;
+    restricted.build(s, {3.5, 0.3, true}, &centres);
+    const NeighborList copy = full.restricted_to(centres);
+    CHECK(restricted.centres() == centres);
+    CHECK(copy.centres() == centres);
+    CHECK(full.centres().empty());
+    REQUIRE(restricted.pairs() == copy.pairs());
+    REQUIRE(restricted.pairs() < full.pairs());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      REQUIRE(restricted.begin(i) == copy.begin(i));
+      if (!centres[i]) REQUIRE(restricted.begin(i) == restricted.end(i));
+    }
+    for (std::size_t k = 0; k < restricted.pairs(); ++k) {
+      REQUIRE(restricted.neighbor(k) == copy.neighbor(k));
+      REQUIRE(restricted.shift(k) == copy.shift(k));
+      REQUIRE(restricted.vector(k) == copy.vector(k));
+    }
+    // update() keeps the restriction.
+    REQUIRE(restricted.update(s));
+    CHECK(restricted.centres() == centres);
+    CHECK(restricted.pairs() == copy.pairs());
+  }
+  Structure s = test::random_structure(rng, 5, {14}, test::random_cell(rng, 6.0, 9.0), {true, true, true}, 0.9);
+  std::vector<std::uint8_t> wrong(4, 1);
+  NeighborList nl;
+  CHECK_THROWS_AS(nl.build(s, {3.0, 0.0, true}, &wrong), InputError);
+}
+
 TEST_CASE("skin: update follows small moves and refuses a move beyond skin/2") {
   std::mt19937_64 rng(42);
   const double cutoff = 3.0, skin = 0.6;

@@ -334,6 +334,7 @@ DescriptorValues Soap::compute(const Structure& s, const NeighborList& nl) const
   const SoapKernel kernel(*this);
   FirstError err;
   const auto n = static_cast<long long>(s.size());
+  const std::vector<std::uint8_t>& centres = nl.centres();  // empty: every atom; else rows of others stay zero
 #pragma omp parallel
   {
     Scratch sc;
@@ -341,7 +342,7 @@ DescriptorValues Soap::compute(const Structure& s, const NeighborList& nl) const
     for (long long ii = 0; ii < n; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
       const int a = species_index(s.numbers[i]);
-      if (a < 0) continue;
+      if (a < 0 || (!centres.empty() && !centres[i])) continue;
       try {
         kernel.gather(s, nl, i, sc);
         kernel.expand<false>(a, sc);
@@ -474,6 +475,9 @@ void Soap::accumulate(const Structure& s, const NeighborList& nl, const Descript
       const auto i = static_cast<std::size_t>(ii);
       const int a = species_index(s.numbers[i]);
       if (a < 0) continue;
+      // A zero row (an atom whose energy does not count, e.g. padding in domain decomposition) exerts no force.
+      const double* de = dE_dq.row(i);
+      if (std::all_of(de, de + dE_dq.row_size(i), [](double x) { return x == 0.0; })) continue;
       try {
         kernel.gather(s, nl, i, sc);
         kernel.expand<true>(a, sc);

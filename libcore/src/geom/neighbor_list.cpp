@@ -114,7 +114,8 @@ Mat3 binning_frame(const Mat3& lattice, const std::array<bool, 3>& pbc) {
 
 }  // namespace
 
-void NeighborList::build(const Structure& s, const NeighborListOptions& options) {
+void NeighborList::build(const Structure& s, const NeighborListOptions& options,
+                         const std::vector<std::uint8_t>* centres) {
   validate_geometry(s);
   // Structure keeps numbers and positions separately; a mismatch would make the loops below read out of bounds.
   if (static_cast<std::size_t>(s.positions.rows()) != s.size())
@@ -129,7 +130,15 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
     throw InputError("neighbour list: skin must be a finite non-negative number, got " + std::to_string(options.skin),
                      s.source, s.line, "skin");
 
+  if (centres && centres->size() != s.size())
+    throw InputError(std::to_string(centres->size()) + " centre flags for " + std::to_string(s.size()) + " atoms",
+                     s.source, s.line);
+
   options_ = options;
+  if (centres)
+    centres_ = *centres;
+  else
+    centres_.clear();
   cell_ = s.cell;
   pbc_ = s.pbc;
   reference_positions_ = s.positions;
@@ -279,7 +288,10 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
     const double sphere = 4.18879020478639 * rc * rc * rc;
     // Flat or point-like atom clouds have a zero-volume box: the cap keeps the estimate finite and sane.
     const double per_atom = volume > 0 ? std::min(static_cast<double>(n) * sphere / volume, 1e4) : 0.0;
-    double expected = static_cast<double>(n) * per_atom *
+    const double centre_count =
+        centres ? static_cast<double>(n - static_cast<std::size_t>(std::count(centres->begin(), centres->end(), 0)))
+                : static_cast<double>(n);
+    double expected = centre_count * per_atom *
                       (options.full ? 1.0 : 0.5) * 1.1;
     expected = std::min(expected, 4e8);
     const auto want = static_cast<std::size_t>(expected);
@@ -361,6 +373,10 @@ void NeighborList::build(const Structure& s, const NeighborListOptions& options)
   // for the whole stencil (more than n when a small cell puts the same atom in several image ranges).
   std::vector<unsigned> hit_atom, hit_range;
   for (std::size_t i = 0; i < n; ++i) {
+    if (!centres_.empty() && !centres_[i]) {  // not a centre: no neighbours of its own
+      offsets_[i + 1] = neighbors_.size();
+      continue;
+    }
     if (bin_of[i] != stencil_bin) {
       make_stencil(bin_of[i]);
       std::size_t total = 0;
@@ -453,6 +469,9 @@ NeighborList NeighborList::restricted_to(const std::vector<std::uint8_t>& centre
   r.cell_ = cell_;
   r.pbc_ = pbc_;
   r.builds_ = builds_;
+  r.centres_ = centres;
+  if (!centres_.empty())
+    for (std::size_t i = 0; i < atoms(); ++i) r.centres_[i] = centres[i] && centres_[i];
   r.offsets_.assign(1, 0);
   for (std::size_t i = 0; i < atoms(); ++i) {
     if (centres[i])

@@ -7,7 +7,7 @@
 namespace mlp::detail {
 
 const NeighborList& descriptor_list(const NeighborList& nl, const EvalRequest& request, NeighborList& storage) {
-  if (!request.contributing) return nl;
+  if (!request.contributing || nl.centres() == *request.contributing) return nl;
   storage = nl.restricted_to(*request.contributing);
   return storage;
 }

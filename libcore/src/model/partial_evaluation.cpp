@@ -17,15 +17,19 @@ EvalResult evaluate_contributing(const Model& model, const Structure& s, Neighbo
                      s.source, s.line);
   std::string why;
   if (!model.supports(s.numbers, why)) throw InputError(why, s.source, s.line, "species");
+  // Models that never look at the environments of padding atoms get a list in which only contributing atoms
+  // have neighbours: in a LAMMPS rank the padding shell holds about as many atoms as the rank owns.
+  const std::vector<std::uint8_t>* centres = model.uses_padding_neighbors() ? nullptr : &contributing;
+  const bool same_centres = centres ? nl.centres() == *centres : nl.centres().empty();
   if (nl.atoms() == s.size() && nl.options().cutoff == model.cutoff() && nl.options().skin == skin &&
-      nl.options().full) {
-    nl.refresh(s);  // Verlet criterion per index: valid whatever atom now sits at an index
+      nl.options().full && same_centres && nl.update(s)) {
+    // Verlet criterion per index: valid whatever atom now sits at an index
   } else {
     NeighborListOptions options;
     options.cutoff = model.cutoff();
     options.skin = skin;
     options.full = true;
-    nl.build(s, options);
+    nl.build(s, options, centres);
   }
   request.contributing = &contributing;
   EvalResult result;

@@ -61,6 +61,12 @@ int SumModel::influence_hops() const {
   return hops;
 }
 
+bool SumModel::uses_padding_neighbors() const {
+  for (const auto& t : terms_)
+    if (t->uses_padding_neighbors()) return true;
+  return false;
+}
+
 bool SumModel::long_range() const {
   for (const auto& t : terms_)
     if (t->long_range()) return true;

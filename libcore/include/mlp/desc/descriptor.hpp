@@ -60,7 +60,8 @@ class Descriptor {
   virtual std::string label(int Z, std::size_t k) const = 0;
 
   /// Rows of every atom. Throws InputError if the list's cutoff is smaller than cutoff() or the list does not
-  /// belong to the structure.
+  /// belong to the structure. With a list built for some centres only (NeighborList::centres()), rows of the
+  /// other atoms may be left zero (their environments are unknown; models never read them).
   virtual DescriptorValues compute(const Structure& s, const NeighborList& nl) const = 0;
   /// Rows and their explicit sparse gradients (positions and strain).
   virtual DescriptorValues compute(const Structure& s, const NeighborList& nl,

@@ -25,7 +25,11 @@ class NeighborList {
   NeighborList(const Structure& s, const NeighborListOptions& options) { build(s, options); }
 
   /// Build from scratch. Throws InputError for non-finite positions or a degenerate periodic cell.
-  void build(const Structure& s, const NeighborListOptions& options);
+  /// With `centres` (one flag per atom), only flagged atoms get neighbours (every atom can still be a
+  /// neighbour): domain decomposition, where the environments of padding atoms are never used (see
+  /// Model::uses_padding_neighbors()).
+  void build(const Structure& s, const NeighborListOptions& options,
+             const std::vector<std::uint8_t>* centres = nullptr);
   /// Recompute vectors and distances for new positions (same atoms, same cell) without a rebuild.
   /// Returns false (and does nothing) when some atom moved more than skin/2 since the last build,
   /// i.e. when the caller must call build() again.
@@ -48,6 +52,8 @@ class NeighborList {
   /// models whose per-atom energies are needed only for some atoms (domain decomposition: descriptors of
   /// padding atoms are never used). `centres` has one flag per atom.
   NeighborList restricted_to(const std::vector<std::uint8_t>& centres) const;
+  /// The centre flags of a list built or restricted with them; empty when every atom is a centre.
+  const std::vector<std::uint8_t>& centres() const { return centres_; }
   /// Number of times build() ran (for tests and MD statistics).
   std::size_t builds() const { return builds_; }
 
@@ -58,6 +64,7 @@ class NeighborList {
   std::vector<std::array<int, 3>> shifts_;
   std::vector<Vec3> vectors_;
   std::vector<double> distances_;
+  std::vector<std::uint8_t> centres_;  // empty: every atom has its neighbours
   Matrix3N reference_positions_;  // positions at the last build, for the skin criterion
   Mat3 cell_ = Mat3::Zero();                     // cell and pbc at the last build: update() refuses others
   std::array<bool, 3> pbc_{false, false, false};

@@ -50,6 +50,7 @@ class BpnnModel final : public Model {
   bool supports_contributing() const override { return true; }
   /// E_i depends on the atoms within the descriptor cutoff of i only.
   int influence_hops() const override { return 1; }
+  bool uses_padding_neighbors() const override { return false; }
   /// True for a committee of two or more networks.
   bool supports_uncertainty() const override { return committee_size() > 1; }
 

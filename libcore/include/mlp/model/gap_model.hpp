@@ -81,6 +81,7 @@ class GapModel final : public Model {
   bool supports_contributing() const override { return true; }
   /// E_i depends on the atoms within the descriptor cutoff of i only.
   int influence_hops() const override { return 1; }
+  bool uses_padding_neighbors() const override { return false; }
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
   bool supports_uncertainty() const override { return posterior_r_.size() > 0; }
 

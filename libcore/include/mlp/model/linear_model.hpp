@@ -38,6 +38,7 @@ class LinearModel final : public Model {
   bool supports_contributing() const override { return true; }
   /// E_i depends on the atoms within the descriptor cutoff of i only.
   int influence_hops() const override { return 1; }
+  bool uses_padding_neighbors() const override { return false; }
 
   void set_spec(std::string spec) { spec_ = std::move(spec); }
   const Descriptor& descriptor() const { return *descriptor_; }

@@ -76,6 +76,11 @@ class Model {
   virtual int influence_hops() const { return 2; }
   /// True if compute() honours EvalRequest::contributing (default false).
   virtual bool supports_contributing() const { return false; }
+  /// With contributing flags: true if compute() needs the neighbours of padding atoms too (many-body terms
+  /// centred on padding atoms, Stillinger-Weber); false if a list in which only contributing atoms have
+  /// neighbours (NeighborList::build with centres) is enough, which saves building the environments of the
+  /// padding shell (descriptor models, pair potentials). Default true.
+  virtual bool uses_padding_neighbors() const { return true; }
   /// True if the model has a long-range term (electrostatics) besides whatever cutoff() says: atoms interact at
   /// any distance, so locality and smooth-cutoff checks do not apply (default false).
   virtual bool long_range() const { return false; }

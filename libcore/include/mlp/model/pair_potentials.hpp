@@ -34,6 +34,7 @@ class PairPotential : public Model {
   bool supports_contributing() const override { return true; }
   /// Pair energies are split half/half: E_i depends on the atoms within the cutoff of i only.
   int influence_hops() const override { return 1; }
+  bool uses_padding_neighbors() const override { return false; }
 
   /// Parameters of one element pair: up to four numbers whose meaning the derived class defines, and the
   /// cutoff rc (Å) of that pair.

@@ -31,6 +31,7 @@ class SumModel final : public Model {
   bool supports_contributing() const override;
   /// The largest of the terms'.
   int influence_hops() const override;
+  bool uses_padding_neighbors() const override;
   /// True if any term is long-range.
   bool long_range() const override;
   /// True if any term has an uncertainty (the others are taken as exact).

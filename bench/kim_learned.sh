@@ -14,7 +14,7 @@ if ! command -v lmp > /dev/null || [ ! -r "$driver" ]; then
   echo "kim_learned: needs lmp and the KIM driver ($driver), skipped"; exit 0
 fi
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 cd "$work"
 export OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export KIM_API_MODEL_DRIVERS_DIR="$build/kim/model-drivers" KIM_API_PORTABLE_MODELS_DIR="$work/models"

@@ -27,6 +27,7 @@
 #include "mlp/core/elements.hpp"
 #include "mlp/model/partial_evaluation.hpp"
 #include "mlp/model/registry.hpp"
+#include "mlp/util/memory.hpp"
 
 namespace {
 
@@ -169,6 +170,7 @@ extern "C" int mlp_kim_driver_create(KIM::ModelDriverCreate* const mdc, KIM::Len
                                      KIM::EnergyUnit const energy_unit, KIM::ChargeUnit const charge_unit,
                                      KIM::TemperatureUnit const temperature_unit, KIM::TimeUnit const time_unit) {
   auto b = std::make_unique<Buffer>();
+  mlp::retain_freed_memory();  // LAMMPS calls Compute every step with buffers of the same sizes
   try {
     int files = 0;
     mdc->GetNumberOfParameterFiles(&files);

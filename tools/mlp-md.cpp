@@ -12,6 +12,7 @@
 #include "mlp/md/units.hpp"
 #include "mlp/model/registry.hpp"
 #include "mlp/util/error.hpp"
+#include "mlp/util/memory.hpp"
 #include "mlp/util/svg_plot.hpp"
 
 namespace {
@@ -105,6 +106,7 @@ std::string plot(const std::vector<mlp::md::Thermo>& rows) {
 }
 
 int run(mlp::tool::Tool& tool, Options& o) {
+  mlp::retain_freed_memory();  // every step reallocates the same buffers
   const auto model = mlp::make_model(o.model);
   o.md.collect = !o.collect.empty();
   if (o.md.collect && o.md.max_uncertainty < 0.0) throw CLI::ValidationError("--collect needs --max-uncertainty");

@@ -17,6 +17,7 @@
 #include "mlp/fit/dataset.hpp"
 #include "mlp/fit/charge_fit.hpp"
 #include "mlp/fit/gap_fit.hpp"
+#include "mlp/fit/inner_cutoff_fit.hpp"
 #include "mlp/fit/linear_fit.hpp"
 #include "mlp/fit/provenance.hpp"
 #include "mlp/model/bpnn_model_file.hpp"
@@ -40,7 +41,11 @@ const char* kDescription =
     "By default the model is Δ-learned on top of ZBL core repulsion (switched off between 0.5 and 0.8 times the "
     "sum of the covalent radii of each pair): the ZBL energy, forces and virial are subtracted from the labels, "
     "the remainder is fitted, and the model file stores ZBL so that the loaded model is learned + ZBL "
-    "(reported as its own term); --no-zbl fits the labels as they are.";
+    "(reported as its own term); --no-zbl fits the labels as they are. "
+    "The learned part also gets an inner cutoff: each atom's learned energy fades to its free-atom value when a "
+    "neighbour comes closer than the shortest distance of that element pair in the training data (over the "
+    "last --inner-width fraction of it), so the model cannot invent a minimum where it has seen no data; "
+    "--no-inner-cutoff turns that off.";
 
 const char* kExamples =
     "  mlp-fit --preset acsf-small train.xyz -o si.mlp\n"
@@ -67,6 +72,8 @@ struct Options {
   int zeta = 4;
   mlp::LabelKeys labels;
   bool no_zbl = false;  // fit the labels as they are, store no baseline
+  bool no_inner_cutoff = false;  // keep the learned part unswitched at short range
+  double inner_width = 0.1;      // inner cutoff: r_in = (1 - width) × shortest distance in the data
   mlp::tool::BpnnCliOptions bpnn;  // --model-type bpnn
   std::string long_range;  // a model (file) subtracted from the labels and not stored: evaluate OUT+LONG_RANGE
   // Learned charges (--model-type charges).
@@ -343,6 +350,16 @@ int run(mlp::tool::Tool& tool, Options& o) {
                   : o.model_type == "bpnn" ? fit_bpnn_model(o, p, tool, bpnn_options, bpnn_result)
                                            : fit_charge_model(o, p, progress, charge_options, charge_result);
   progress.finish();
+  if (auto* learned = dynamic_cast<mlp::DescriptorModel*>(fitted.model.get()); learned && !o.no_inner_cutoff) {
+    // Set after the fit: r_out is the shortest distance in the data, so no training structure is affected.
+    learned->set_inner_cutoff(
+        mlp::data_inner_cutoff(p.data.frames, p.species, p.descriptor->cutoff(), o.inner_width));
+    std::string ranges = "inner cutoff (learned energy off -> full, Å):";
+    for (const auto& [pair, range] : learned->inner_cutoff().ranges())
+      ranges += " " + mlp::element_symbol(pair.first) + "-" + mlp::element_symbol(pair.second) + " " +
+                format_lambda(range.r_in) + "-" + format_lambda(range.r_out);
+    tool.note(ranges);
+  }
 
   // Energy and force errors of a charge model alone mean nothing (it is the long-range part only).
   const bool energies = o.model_type != "charges";
@@ -435,6 +452,13 @@ int main(int argc, char** argv) {
   app.add_flag("--no-zbl", o.no_zbl,
                "Fit the labels as they are, without the default ZBL core-repulsion baseline (the model file then "
                "stores no baseline)");
+  app.add_flag("--no-inner-cutoff", o.no_inner_cutoff,
+               "Do not fade the learned energy out below the shortest pair distances of the training data");
+  app.add_option("--inner-width", o.inner_width,
+                 "Inner cutoff range as a fraction of the shortest distance of each pair in the data: the learned "
+                 "energy is full at that distance and off at (1 - width) times it")
+      ->check(CLI::Range(0.01, 1.0))
+      ->capture_default_str();
   app.add_option("--long-range", o.long_range,
                  "A long-range model (spec or file, e.g. learned charges) subtracted from the labels first; the "
                  "written model is the short-range rest: evaluate it as OUT+MODEL");

@@ -49,14 +49,20 @@ std::unique_ptr<Model> gap_soap_model() {
 TEST_CASE("contributing/padding evaluation reproduces the periodic one under domain decomposition",
           "[model][partial]") {
   const auto spec = GENERATE(as<std::string>{}, "sw", "lj:sigma=2.1,epsilon=0.05", "zbl+sw", "linear-soap", "gap-soap",
-                             "zbl+linear-soap");
+                             "zbl+linear-soap", "linear-soap-inner");
   INFO("model " << spec);
   std::unique_ptr<Model> model;
   if (spec == "linear-soap")
     model = linear_soap_model();
   else if (spec == "gap-soap")
     model = gap_soap_model();
-  else if (spec == "zbl+linear-soap")  // a fitted model's composition: ZBL core repulsion plus the learned part
+  else if (spec == "linear-soap-inner") {  // with an inner cutoff whose range the closest pairs enter
+    auto linear = linear_soap_model();
+    InnerCutoff inner;
+    inner.set(14, 14, {1.8, 2.6});
+    static_cast<LinearModel&>(*linear).set_inner_cutoff(inner);
+    model = std::move(linear);
+  } else if (spec == "zbl+linear-soap")  // a fitted model's composition: ZBL core repulsion plus the learned part
   {
     std::vector<std::unique_ptr<Model>> terms;
     terms.push_back(make_model("zbl"));

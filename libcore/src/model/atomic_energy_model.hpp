@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "mlp/desc/descriptor.hpp"
-#include "mlp/model/model.hpp"
+#include "mlp/model/descriptor_model.hpp"
 
 namespace mlp::detail {
 
@@ -16,10 +16,12 @@ namespace mlp::detail {
 const NeighborList& descriptor_list(const NeighborList& nl, const EvalRequest& request, NeighborList& storage);
 
 /// `dE_dq` has the layout of the rows (same offsets); rows of atoms that do not count are zeroed here.
-/// `gradients` (strain part) is needed only for per-atom virials (may be null otherwise). Returns the energy added.
+/// `gradients` (strain part) is needed only for per-atom virials (may be null otherwise). With `owner` (the
+/// model, non-null for energy models), its inner cutoff is applied: E_i -> e_ref + s_i (E_i - e_ref), with the
+/// forces and virials of the switch (mlp/model/inner_cutoff.hpp). Returns the energy added.
 double add_atomic_energy_result(const Descriptor& descriptor, const Structure& s, const NeighborList& nl,
-                                const std::vector<double>& atom_energy, DescriptorValues& dE_dq,
+                                std::vector<double> atom_energy, DescriptorValues& dE_dq,
                                 const DescriptorGradients* gradients, const EvalRequest& request,
-                                EvalResult& result);
+                                EvalResult& result, const DescriptorModel* owner = nullptr);
 
 }  // namespace mlp::detail

@@ -133,7 +133,7 @@ void BpnnModel::compute(const Structure& s, const NeighborList& nl, const EvalRe
     }
   const std::vector<double> atom_energy(mean.data(), mean.data() + mean.size());
   const double energy =
-      detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients, request, result);
+      detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients, request, result, this);
   if (request.uncertainty && members > 1) {
     result.has_uncertainty = true;
     result.energy_variance += (member_totals.array() - member_totals.mean()).square().sum() * inv_m;

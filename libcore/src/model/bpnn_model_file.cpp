@@ -57,7 +57,8 @@ void save_bpnn_model(std::ostream& out, const BpnnModel& model, const std::strin
                      {"weights", "dimensionless; per layer W (out x in, row-major) then b"}};
   header["provenance"] = provenance;
   if (baseline) header["baseline"] = json::parse(baseline_header_json(*baseline));
-  ContainerWriter writer(out, "MODL", baseline ? kBaselineFileVersion : 1, header.dump());
+  const std::uint32_t version = detail::write_inner_cutoff(header, model, baseline ? kBaselineFileVersion : 1);
+  ContainerWriter writer(out, "MODL", version, header.dump());
   for (int z : species) {
     const std::string symbol = element_symbol(z);
     const BpnnElement& e = model.elements().at(z);
@@ -165,6 +166,7 @@ std::unique_ptr<Model> load_bpnn_model(ContainerReader& reader, const std::strin
     }
     auto model = std::make_unique<BpnnModel>(h.descriptor, std::move(elements));
     model->set_spec(source);
+    detail::read_inner_cutoff(reader.header().json, source, *model);
     return model;
   } catch (const json::exception& ex) {
     throw InputError(std::string("model header: ") + ex.what(), source, 0, "header");

@@ -169,7 +169,8 @@ void GapModel::compute(const Structure& s, const NeighborList& nl, const EvalReq
         Eigen::Map<Eigen::RowVectorXd>(dE_dq.row(i), d) = d2 / norms[row] * (v.row(row) - t[row] * qn.row(row));
     }
   }
-  energy = detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients, request, result);
+  energy = detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients, request, result,
+                                            this);
   if (request.uncertainty && supports_uncertainty()) add_variance(s, q, request, result);
   result.term_energies.emplace_back(name(), energy);
 }

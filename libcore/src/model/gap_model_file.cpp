@@ -63,7 +63,8 @@ void save_gap_model(std::ostream& out, const GapModel& model, const std::string&
                      {"sparse", "normalised descriptor rows"}};
   header["provenance"] = provenance;
   if (baseline) header["baseline"] = json::parse(baseline_header_json(*baseline));
-  ContainerWriter writer(out, "MODL", baseline ? kBaselineFileVersion : 1, header.dump());
+  const std::uint32_t version = detail::write_inner_cutoff(header, model, baseline ? kBaselineFileVersion : 1);
+  ContainerWriter writer(out, "MODL", version, header.dump());
   for (int z : model.species()) {
     const GapSparseSet& set = model.sparse().at(z);
     writer.write_record(kArrayRecord, encode_array(matrix_array("sparse/" + element_symbol(z), set.points)));
@@ -169,6 +170,7 @@ std::unique_ptr<GapModel> load_gap_model(ContainerReader& reader, const std::str
     auto model = std::make_unique<GapModel>(std::move(descriptor), kernel, std::move(sparse), std::move(energies),
                                             std::move(posterior), jitter);
     model->set_spec(source);
+    detail::read_inner_cutoff(reader.header().json, source, *model);
     return model;
   } catch (const json::exception& e) {
     throw InputError(std::string("model header: ") + e.what(), source, 0, "header");

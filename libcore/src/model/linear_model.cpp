@@ -70,7 +70,7 @@ void LinearModel::compute(const Structure& s, const NeighborList& nl, const Eval
     Eigen::Map<Eigen::VectorXd>(dE_dq.row(i), size) = w;
   }
   const double energy = detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients,
-                                                         request, result);
+                                                         request, result, this);
   result.term_energies.emplace_back(name(), energy);
 }
 

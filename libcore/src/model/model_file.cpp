@@ -42,7 +42,8 @@ void save_model_file(std::ostream& out, const LinearModel& model, const std::str
                      {"weights", "eV per descriptor unit"}};
   header["provenance"] = provenance;
   if (baseline) header["baseline"] = json::parse(baseline_header_json(*baseline));
-  ContainerWriter writer(out, "MODL", baseline ? kBaselineFileVersion : 1, header.dump());
+  const std::uint32_t version = detail::write_inner_cutoff(header, model, baseline ? kBaselineFileVersion : 1);
+  ContainerWriter writer(out, "MODL", version, header.dump());
   for (int z : model.species()) {
     const Eigen::VectorXd& w = model.weights().at(z);
     NamedArray array{kWeightsPrefix + element_symbol(z), {static_cast<std::uint64_t>(w.size())},
@@ -121,6 +122,7 @@ std::unique_ptr<LinearModel> load_linear(ContainerReader& reader, const std::str
     }
     auto model = std::make_unique<LinearModel>(std::move(descriptor), std::move(weights), std::move(energies));
     model->set_spec(source);
+    detail::read_inner_cutoff(reader.header().json, source, *model);
     if (header_json) *header_json = reader.header().json;
     return model;
   } catch (const json::exception& e) {

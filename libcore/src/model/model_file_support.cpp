@@ -90,4 +90,22 @@ int array_element(const NamedArray& array, const std::string& prefix, const std:
   return z;
 }
 
+std::uint32_t write_inner_cutoff(json& header, const DescriptorModel& model, std::uint32_t version) {
+  if (model.inner_cutoff().empty()) return version;
+  header["inner_cutoff"] = json::parse(model.inner_cutoff().to_json());
+  header["units"]["inner_cutoff"] = "Angstrom";
+  return std::max(version, kInnerCutoffFileVersion);
+}
+
+void read_inner_cutoff(const std::string& header_json, const std::string& source, DescriptorModel& model) {
+  json header;
+  try {
+    header = json::parse(header_json);
+  } catch (const json::exception& e) {
+    throw InputError(std::string("model header is not valid JSON: ") + e.what(), source, 0, "header");
+  }
+  if (header.is_object() && header.contains("inner_cutoff"))
+    model.set_inner_cutoff(InnerCutoff::from_json(header.at("inner_cutoff").dump(), source));
+}
+
 }  // namespace mlp::detail

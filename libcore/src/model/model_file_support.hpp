@@ -11,6 +11,7 @@
 
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/io/container.hpp"
+#include "mlp/model/descriptor_model.hpp"
 
 namespace mlp::detail {
 
@@ -40,6 +41,12 @@ DescriptorModelHeader read_descriptor_model_header(const ContainerReader& reader
 /// type refused as written by a newer mlp).
 void for_each_model_array(ContainerReader& reader, const std::string& source,
                           const std::function<void(const NamedArray&, const std::string&)>& use);
+
+/// Store the model's inner cutoff (if any) under "inner_cutoff"; returns the container version to write: `version`,
+/// or kInnerCutoffFileVersion when the key is written (older readers then refuse the file instead of ignoring it).
+std::uint32_t write_inner_cutoff(nlohmann::json& header, const DescriptorModel& model, std::uint32_t version);
+/// Give `model` the inner cutoff stored in the header (nothing if the key is absent). InputError naming `source`.
+void read_inner_cutoff(const std::string& header_json, const std::string& source, DescriptorModel& model);
 
 /// The element of an array named "<prefix>/<symbol>" (0 if the name has another prefix); InputError if the
 /// symbol is not one of `species`.

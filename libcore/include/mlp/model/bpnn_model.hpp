@@ -19,7 +19,7 @@
 
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/model/dense_network.hpp"
-#include "mlp/model/model.hpp"
+#include "mlp/model/descriptor_model.hpp"
 
 namespace mlp {
 
@@ -33,7 +33,7 @@ struct BpnnElement {
   std::vector<DenseNetwork> committee;  ///< at least one network; inputs() == descriptor size of the element
 };
 
-class BpnnModel final : public Model {
+class BpnnModel final : public DescriptorModel {
  public:
   /// Throws InputError when an element of the descriptor has no entry, sizes disagree, committees differ in size
   /// between elements or are empty, or a number is not finite.
@@ -47,10 +47,8 @@ class BpnnModel final : public Model {
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
-  bool supports_contributing() const override { return true; }
-  /// E_i depends on the atoms within the descriptor cutoff of i only.
-  int influence_hops() const override { return 1; }
-  bool uses_padding_neighbors() const override { return false; }
+  /// The per-element energy shift (the isolated-atom energy of mlp-fit's networks).
+  double reference_energy(int Z) const override { return elements_.at(Z).energy_shift; }
   /// True for a committee of two or more networks.
   bool supports_uncertainty() const override { return committee_size() > 1; }
 

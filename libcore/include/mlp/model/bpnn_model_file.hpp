@@ -24,7 +24,7 @@
 namespace mlp {
 
 /// Newest BPNN model file version this build reads and writes (1 without a baseline, 2 with one).
-constexpr std::uint32_t kBpnnModelFileVersion = 2;
+constexpr std::uint32_t kBpnnModelFileVersion = kInnerCutoffFileVersion;
 
 /// Write `model` as a MODL container. `provenance_json`: a JSON object (or empty), stored under "provenance".
 /// `baseline` (may be null): the analytic model `model` was fitted on top of (Δ-learning), stored under

@@ -40,7 +40,7 @@
 
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/io/container.hpp"
-#include "mlp/model/model.hpp"
+#include "mlp/model/descriptor_model.hpp"
 
 namespace mlp {
 
@@ -59,7 +59,7 @@ struct GapSparseSet {
   Eigen::VectorXd alpha;   ///< M_Z weights (dimensionless; E = δ² Σ α k/δ²)
 };
 
-class GapModel final : public Model {
+class GapModel final : public DescriptorModel {
  public:
   /// `sparse[Z]` for every centre element of the descriptor (points of width descriptor->size(Z), at least one
   /// point each, rows normalised by the constructor; a zero row is an InputError), `isolated_energies` (eV) for
@@ -77,11 +77,7 @@ class GapModel final : public Model {
   std::string spec() const override;
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                EvalResult& result) const override;
-  /// Honours EvalRequest::contributing (KIM/LAMMPS domain decomposition).
-  bool supports_contributing() const override { return true; }
-  /// E_i depends on the atoms within the descriptor cutoff of i only.
-  int influence_hops() const override { return 1; }
-  bool uses_padding_neighbors() const override { return false; }
+  double reference_energy(int Z) const override { return isolated_.at(Z); }
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
   bool supports_uncertainty() const override { return posterior_r_.size() > 0; }
 
@@ -138,7 +134,7 @@ Eigen::MatrixXd gap_kmm_factor(const GapKernel& kernel, const Eigen::MatrixXd& p
 // when it has one. load_gap_model() returns the GAP term alone; load_model() adds the baseline.
 
 /// Newest format version of GAP model files this build reads and writes (1 without a baseline, 2 with one).
-constexpr std::uint32_t kGapModelFileVersion = 2;
+constexpr std::uint32_t kGapModelFileVersion = kInnerCutoffFileVersion;
 
 /// Write `model` as a MODL container. `provenance_json`: a JSON object (or empty), stored under "provenance".
 /// `baseline` (may be null): the analytic model `model` was fitted on top of, stored under "baseline".

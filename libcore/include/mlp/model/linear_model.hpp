@@ -13,11 +13,11 @@
 #include <Eigen/Core>
 
 #include "mlp/desc/descriptor.hpp"
-#include "mlp/model/model.hpp"
+#include "mlp/model/descriptor_model.hpp"
 
 namespace mlp {
 
-class LinearModel final : public Model {
+class LinearModel final : public DescriptorModel {
  public:
   /// `weights[Z]` must have descriptor->size(Z) entries for every centre element of the descriptor, and
   /// `isolated_energies` (eV) an entry for each of them. Throws InputError otherwise, or for non-finite numbers.
@@ -34,11 +34,7 @@ class LinearModel final : public Model {
                EvalResult& result) const override;
   /// True if every element is a centre element of the descriptor.
   bool supports(const std::vector<int>& numbers, std::string& why) const override;
-  /// Honours EvalRequest::contributing (KIM/LAMMPS domain decomposition).
-  bool supports_contributing() const override { return true; }
-  /// E_i depends on the atoms within the descriptor cutoff of i only.
-  int influence_hops() const override { return 1; }
-  bool uses_padding_neighbors() const override { return false; }
+  double reference_energy(int Z) const override { return isolated_.at(Z); }
 
   void set_spec(std::string spec) { spec_ = std::move(spec); }
   const Descriptor& descriptor() const { return *descriptor_; }

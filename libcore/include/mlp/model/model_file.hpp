@@ -14,6 +14,8 @@
 // Version 2 (kBaselineFileVersion) adds the optional header key "baseline" (mlp/model/model_baseline.hpp): the
 // analytic model the weights were fitted on top of (Δ-learning; mlp-fit stores ZBL by default). A file is written
 // as version 2 only when it has a baseline, so files without one stay readable by version-1 readers.
+// Version 3 (kInnerCutoffFileVersion) adds the optional header key "inner_cutoff" (mlp/model/inner_cutoff.hpp),
+// written only when the model has one.
 // Doubles are stored as their IEEE bits (records) or shortest round-trip decimal (header), so save → load gives
 // bit-identical predictions. A reader refuses other kinds, newer versions, unknown model types, a descriptor that
 // does not match its hash, missing, duplicate or misshapen weights, and unknown non-ancillary records.
@@ -27,8 +29,8 @@
 
 namespace mlp {
 
-/// Newest format version this build reads and writes (1 without a baseline, 2 with one).
-constexpr std::uint32_t kModelFileVersion = 2;
+/// Newest format version this build reads and writes (1 without a baseline, 2 with one, 3 with an inner cutoff).
+constexpr std::uint32_t kModelFileVersion = kInnerCutoffFileVersion;
 /// Record type of a NamedArray in a model file.
 constexpr std::uint32_t kModelArrayRecord = 1;
 

@@ -8,6 +8,7 @@
 #   4. a short Langevin run at 1500 K with each GAP model: smallest interatomic distance reached.
 # Writes SVG curves and a TSV table to OUT (default share/mlp/examples) and prints the table.
 # Usage: bench/guardrails.sh [BUILD_DIR [OUT_DIR]]     (BUILD_DIR holds mlp-fit, mlp-eval, mlp-check, mlp-md)
+# FIT_ARGS: extra mlp-fit options for all four fits (e.g. "--inner-width 0.2" or "--no-inner-cutoff").
 # Runtime: about 2-4 minutes on one core, most of it the GAP fits and the fusion checks.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,10 +41,10 @@ awk 'BEGIN{f=-1} NR%11==1{f++} f%4==0' "$DATA/ethanol_500K.extxyz" >> "$W/train.
 head -11 "$DATA/ethanol_500K.extxyz" > "$W/ethanol.xyz"
 
 log "fitting 4 models (GAP soap-small 200 sparse points, linear acsf-small; with and without ZBL)"
-"$BIN/mlp-fit" -q --model-type gap --preset soap-small --sparse-points 200 "$W/train.xyz" -o "$W/gap_zbl.mlp"
-"$BIN/mlp-fit" -q --model-type gap --preset soap-small --sparse-points 200 --no-zbl "$W/train.xyz" -o "$W/gap_nozbl.mlp"
-"$BIN/mlp-fit" -q --preset acsf-small "$W/train.xyz" -o "$W/linear_zbl.mlp"
-"$BIN/mlp-fit" -q --preset acsf-small --no-zbl "$W/train.xyz" -o "$W/linear_nozbl.mlp"
+"$BIN/mlp-fit" -q ${FIT_ARGS:-} --model-type gap --preset soap-small --sparse-points 200 "$W/train.xyz" -o "$W/gap_zbl.mlp"
+"$BIN/mlp-fit" -q ${FIT_ARGS:-} --model-type gap --preset soap-small --sparse-points 200 --no-zbl "$W/train.xyz" -o "$W/gap_nozbl.mlp"
+"$BIN/mlp-fit" -q ${FIT_ARGS:-} --preset acsf-small "$W/train.xyz" -o "$W/linear_zbl.mlp"
+"$BIN/mlp-fit" -q ${FIT_ARGS:-} --preset acsf-small --no-zbl "$W/train.xyz" -o "$W/linear_nozbl.mlp"
 
 # Structures to scan: dimers of every pair (0.02 Å steps) and the ethanol pair approach.
 python3 - "$W" <<'PY'

@@ -73,7 +73,7 @@ struct Options {
   mlp::LabelKeys labels;
   bool no_zbl = false;  // fit the labels as they are, store no baseline
   bool no_inner_cutoff = false;  // keep the learned part unswitched at short range
-  double inner_width = 0.1;      // inner cutoff: r_in = (1 - width) × shortest distance in the data
+  double inner_width = 0.2;      // inner cutoff: r_in = (1 - width) × shortest distance in the data
   mlp::tool::BpnnCliOptions bpnn;  // --model-type bpnn
   std::string long_range;  // a model (file) subtracted from the labels and not stored: evaluate OUT+LONG_RANGE
   // Learned charges (--model-type charges).

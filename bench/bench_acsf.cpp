@@ -6,6 +6,7 @@
 //   --data DIR   the n2p2_h2o_rpbe_d3/potential directory (default ../shared/data/n2p2_h2o_rpbe_d3/potential)
 //   --repeat R   evaluations per measurement (default 3)
 //   --measurements K   measurements, the best is reported (default 3)
+//   --only KEY   time only KEY (list, values, gradients, accumulate, values_accumulate; for profiling)
 // Output: key=value lines; times in µs per atom per evaluation (wall clock; *_cpu_us: process CPU time, all
 // threads):
 //   list_us            neighbour-list build (full list, rc = 12 Bohr)
@@ -69,10 +70,12 @@ Timing best_us_per_atom(F&& f, int repeat, std::size_t atoms) {
 int main(int argc, char** argv) {
   std::string dir = "../shared/data/n2p2_h2o_rpbe_d3/potential";
   int repeat = 3;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--data")) dir = argv[i + 1];
     else if (!std::strcmp(argv[i], "--repeat")) repeat = std::max(1, std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--measurements")) measurements = std::max(1, std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
     else {
       std::fprintf(stderr, "bench_acsf: unknown option %s\n", argv[i]);
       return 2;
@@ -111,16 +114,18 @@ int main(int argc, char** argv) {
     mlp::Mat3 virial = mlp::Mat3::Zero();
     mlp::AcsfGradients g;
 
-    const Timing list_us = best_us_per_atom([&] { nl.build(s, opt); }, repeat, n);
-    const Timing values_us = best_us_per_atom([&] { (void)acsf.compute(s, nl); }, repeat, n);
-    const Timing gradients_us = best_us_per_atom([&] { (void)acsf.compute(s, nl, g); }, repeat, n);
-    const Timing accumulate_us = best_us_per_atom([&] { acsf.accumulate(s, nl, w, forces, virial); }, repeat, n);
-    const Timing both_us = best_us_per_atom(
+    auto timed = [&](const char* key, auto&& f) {
+      return only.empty() || only == key ? best_us_per_atom(f, repeat, n) : Timing{};
+    };
+    const Timing list_us = timed("list", [&] { nl.build(s, opt); });
+    const Timing values_us = timed("values", [&] { (void)acsf.compute(s, nl); });
+    const Timing gradients_us = timed("gradients", [&] { (void)acsf.compute(s, nl, g); });
+    const Timing accumulate_us = timed("accumulate", [&] { acsf.accumulate(s, nl, w, forces, virial); });
+    const Timing both_us = timed("values_accumulate",
         [&] {
           (void)acsf.compute(s, nl);
           acsf.accumulate(s, nl, w, forces, virial);
-        },
-        repeat, n);
+        });
     std::printf("atoms=%zu\npairs_per_atom=%.1f\nfunctions_H=%zu\nfunctions_O=%zu\n", n,
                 static_cast<double>(nl.pairs()) / static_cast<double>(n), acsf.size(1), acsf.size(8));
     std::printf("gradient_entries_per_atom=%.1f\n", static_cast<double>(g.atom.size()) / static_cast<double>(n));

@@ -42,7 +42,8 @@ struct KernelScratch {
   std::vector<double> pw, dpw;               // [power * cap + t]
   std::vector<double> acc;                   // [function * cap + t]
   std::vector<double> W;                     // per function: w_k 2^(1−ζ)
-  std::vector<double> radial_e, radial_s;    // per neighbour
+  std::vector<double> radial_e;              // [function of the group * count + neighbour]
+  std::vector<double> radial_s, radial_base;  // per neighbour
 
   void reserve(std::size_t c, std::size_t u, std::size_t p, std::size_t f) {
     if (c <= cap && u <= U && p <= C && f <= F) return;
@@ -186,6 +187,40 @@ void centre_dense(const ElementPlan& plan, Workspace& ws, double* q, double* gra
   MLP_ACSF_DISPATCH(centre_dense(plan, ws, q, grad))
 }
 
+namespace {
+
+// Marks which Gaussians exp(−η Σ (r − r_s)²) of a group (`factors` squared distances, each r < rc) need the
+// clamp of their exp argument, and which are integer powers of another one's with the same r_s:
+// exp(−n η S) = exp(−η S)^n. Only when n η equals the other η to within 4 ulp (the difference, times an argument
+// of at most 708, stays below 1e-12 relative) and neither needs the clamp. Terms: AngularTerm or RadialFunction.
+template <class Term>
+void share_gaussians(std::vector<Term>& terms, double factors, double rc) {
+  for (Term& t : terms) {
+    const double d = std::max(std::abs(t.rshift), std::abs(rc - t.rshift));
+    t.clamp = !(t.eta * factors * d * d <= 708.0);
+  }
+  for (std::size_t u = 0; u < terms.size(); ++u) {
+    Term& t = terms[u];
+    if (t.clamp) continue;
+    int root = -1;  // the smallest η > 0 with the same r_s: a root itself (its own η is not a multiple of it)
+    for (std::size_t v = 0; v < terms.size(); ++v) {
+      const Term& o = terms[v];
+      if (o.rshift == t.rshift && o.eta > 0.0 && !o.clamp &&
+          (root < 0 || o.eta < terms[static_cast<std::size_t>(root)].eta))
+        root = static_cast<int>(v);
+    }
+    if (root < 0 || root == static_cast<int>(u)) continue;
+    const double base = terms[static_cast<std::size_t>(root)].eta;
+    const double n = std::round(t.eta / base);
+    if (n >= 2.0 && n <= 63.0 && std::abs(n * base - t.eta) <= 4.0 * 0x1p-52 * t.eta) {
+      t.root = root;
+      t.power = static_cast<int>(n);
+    }
+  }
+}
+
+}  // namespace
+
 AcsfPlan make_plan(const std::vector<std::vector<SymmetryFunction>>& per_element) {
   AcsfPlan plan;
   plan.elements.resize(per_element.size());
@@ -260,6 +295,9 @@ AcsfPlan make_plan(const std::vector<std::vector<SymmetryFunction>>& per_element
       af.power = static_cast<int>(p - g.powers.begin());
       g.functions.push_back(af);
     }
+    for (RadialGroup& g : ep.radial) share_gaussians(g.functions, 1.0, ep.cutoffs[static_cast<std::size_t>(g.cutoff)].rc);
+    for (AngularGroup& g : ep.angular)
+      share_gaussians(g.terms, g.narrow ? 3.0 : 2.0, ep.cutoffs[static_cast<std::size_t>(g.cutoff)].rc);
   }
   return plan;
 }

@@ -6,8 +6,10 @@
 // cutoff are compacted into chunks of up to kChunk triplets (across several a), their data gathered into
 // contiguous arrays, and every quantity (r_jk, cutoff, Gaussians, angular powers, derivatives) is computed by
 // loops over those arrays. Per triplet there is one exp per distinct (η, r_s) of the group ("term":
-// exp(−η[(r_ij−r_s)² + (r_ik−r_s)² + (r_jk−r_s)²]) as a single exp, not three) and one power per distinct
-// (λ, ζ) ("power", integer ζ by the products of square-and-multiply); each function then combines one of each.
+// exp(−η[(r_ij−r_s)² + (r_ik−r_s)² + (r_jk−r_s)²]) as a single exp, not three), or none when η is an integer
+// multiple of another term's (then a few products), and one power per distinct (λ, ζ) ("power", integer ζ by the
+// products of square-and-multiply); each function then combines one of each. On AVX-512 the compaction is
+// vectorised (compressed member indices) and the members' data are fetched by hardware gathers.
 //
 // accumulate() needs only Σ_k w_k dq_k/dr: the weights are folded into per-triplet sums over the functions
 // first, so its chain rule runs once per triplet, not once per function. Sums over triplets use fixed partial
@@ -143,12 +145,14 @@ void build_members(const ElementPlan& plan, const NeighbourBlock& nb, int slot, 
 template <Mode M>
 void radial_groups(const ElementPlan& plan, const NeighbourBlock& nb, KernelScratch& k, const double* w, double* q,
                    double* grad) {
-  if (k.radial_e.size() < nb.count) {
-    k.radial_e.resize(nb.count);
+  std::size_t most = 1;  // functions of the largest group: one row of Gaussians each
+  for (const RadialGroup& g : plan.radial) most = std::max(most, g.functions.size());
+  if (k.radial_e.size() < most * nb.count) k.radial_e.resize(most * nb.count);
+  if (k.radial_s.size() < nb.count) {
     k.radial_s.resize(nb.count);
+    k.radial_base.resize(nb.count);
   }
   if (M == Mode::weighted) std::fill(k.radial_s.begin(), k.radial_s.begin() + static_cast<std::ptrdiff_t>(nb.count), 0.0);
-  double* e = k.radial_e.data();
   double* S = k.radial_s.data();
   for (const RadialGroup& g : plan.radial) {
     const std::size_t b = nb.slot_begin[static_cast<std::size_t>(g.slot)];
@@ -157,16 +161,32 @@ void radial_groups(const ElementPlan& plan, const NeighbourBlock& nb, KernelScra
     const double* r = nb.r.data() + b;
     const double* fc = nb.fc.data() + static_cast<std::size_t>(g.cutoff) * nb.capacity + b;
     const double* dfc = nb.dfc.data() + static_cast<std::size_t>(g.cutoff) * nb.capacity + b;
-    for (const RadialFunction& f : g.functions) {
-      const double eta = f.eta, rs = f.rshift;
+    // Gaussians exp(−η (r − r_s)²): the functions with their own exp first, then the integer powers of those.
+    for (int derived = 0; derived < 2; ++derived) {
+      for (std::size_t u = 0; u < g.functions.size(); ++u) {
+        const RadialFunction& f = g.functions[u];
+        if ((f.root >= 0) != (derived == 1)) continue;
+        double* e = k.radial_e.data() + u * nb.count;
+        if (derived) {
+          integer_power(k.radial_e.data() + static_cast<std::size_t>(f.root) * nb.count, n, f.power, e,
+                        k.radial_base.data());
+          continue;
+        }
+        const double eta = f.eta, rs = f.rshift;
 #pragma omp simd
-      for (std::size_t t = 0; t < n; ++t) {
-        const double d = r[t] - rs;
-        e[t] = -eta * d * d;
+        for (std::size_t t = 0; t < n; ++t) {
+          const double d = r[t] - rs;
+          e[t] = -eta * d * d;
+        }
+        if (f.clamp) clamp_exp_argument(e, n);
+#pragma omp simd
+        for (std::size_t t = 0; t < n; ++t) e[t] = exp_core(e[t]);
       }
-      clamp_exp_argument(e, n);
-#pragma omp simd
-      for (std::size_t t = 0; t < n; ++t) e[t] = exp_core(e[t]);
+    }
+    for (std::size_t u = 0; u < g.functions.size(); ++u) {
+      const RadialFunction& f = g.functions[u];
+      const double eta = f.eta, rs = f.rshift;
+      const double* e = k.radial_e.data() + u * nb.count;
       if (M != Mode::weighted) q[f.row] += lane_dot(e, fc, n);
       if (M == Mode::weighted) {
         const double wk = w[f.row];
@@ -191,20 +211,17 @@ void radial_groups(const ElementPlan& plan, const NeighbourBlock& nb, KernelScra
 
 // Triplets of a group are processed in chunks of up to kChunk (a, b) pairs that pass the j–k cutoff, collected
 // across several a: long arrays keep the many short passes below efficient.
-constexpr std::size_t kChunk = 256;
+constexpr std::size_t kChunk = 64;
 
-template <Mode M>
-void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Members& A, const Members& B,
-                   KernelScratch& k, std::size_t nt, double* v, double* grad, std::size_t count) {
-  constexpr bool derivatives = M != Mode::values;
-  const std::size_t U = g.terms.size(), C = g.powers.size(), F = g.functions.size();
-  const std::size_t kc = kChunk;
+#if MLP_ACSF_SQRT_WIDTH != 8
+// Copies both members' data of the nt compacted triplets (ia, idx) into the chunk arrays (the generic and AVX2
+// path; the AVX-512 path compacts the data itself, see compact_row).
+void gather_chunk(const Members& A, const Members& B, KernelScratch& k, std::size_t nt, bool derivatives) {
   const std::size_t *ia = k.ia.data(), *ib = k.idx.data();
   double *ax = k.ax.data(), *ay = k.ay.data(), *az = k.az.data(), *ar = k.ar.data(), *ainv = k.ainv.data(),
          *af = k.af.data(), *adf = k.adf.data(), *br = k.br.data();
   double *tx = k.tx.data(), *ty = k.ty.data(), *tz = k.tz.data(), *tinv = k.tinv.data(), *tf = k.tf.data(),
-         *tdf = k.tdf.data(), *rjk = k.rjk.data(), *inv_rjk = k.inv_rjk.data(), *fjk = k.fjk.data(),
-         *dfjk = k.dfjk.data(), *cosv = k.cosv.data(), *fprod = k.fprod.data(), *arg = k.arg.data();
+         *tdf = k.tdf.data();
   // Gathers (vectorised on AVX2/AVX-512): the per-triplet copies of both members' data.
   {
     const double *Ax = A.x.data(), *Ay = A.y.data(), *Az = A.z.data(), *Ar = A.r.data(), *Ai = A.inv.data(),
@@ -235,6 +252,21 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       }
     }
   }
+}
+#endif
+
+template <Mode M>
+void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Members& A, const Members& B,
+                   KernelScratch& k, std::size_t nt, double* v, double* grad, std::size_t count) {
+  constexpr bool derivatives = M != Mode::values;
+  const std::size_t U = g.terms.size(), C = g.powers.size(), F = g.functions.size();
+  const std::size_t kc = kChunk;
+  const std::size_t *ia = k.ia.data(), *ib = k.idx.data();
+  double *ax = k.ax.data(), *ay = k.ay.data(), *az = k.az.data(), *ar = k.ar.data(), *ainv = k.ainv.data(),
+         *af = k.af.data(), *adf = k.adf.data(), *br = k.br.data();
+  double *tx = k.tx.data(), *ty = k.ty.data(), *tz = k.tz.data(), *tinv = k.tinv.data(), *tf = k.tf.data(),
+         *tdf = k.tdf.data(), *rjk = k.rjk.data(), *inv_rjk = k.inv_rjk.data(), *fjk = k.fjk.data(),
+         *dfjk = k.dfjk.data(), *cosv = k.cosv.data(), *fprod = k.fprod.data(), *arg = k.arg.data();
 #pragma omp simd
   for (std::size_t t = 0; t < nt; ++t) cosv[t] = (ax[t] * tx[t] + ay[t] * ty[t] + az[t] * tz[t]) * (ainv[t] * tinv[t]);
   if (g.narrow) {
@@ -255,39 +287,52 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
     }
   }
   // Gaussians, one exp per triplet and distinct (η, r_s): E_u = exp(−η[(r_ij−r_s)² + (r_ik−r_s)² (+ (r_jk−r_s)²)])
-  // (no cutoffs), and the logarithmic derivatives dga, dgb, dt = −2η(r − r_s) of its three factors.
-  for (std::size_t u = 0; u < U; ++u) {
-    const double eta = g.terms[u].eta, rs = g.terms[u].rshift;
-    double* E = k.E.data() + u * kc;
-    double* dga = k.dga.data() + u * kc;
-    double* dgb = k.tdg.data() + u * kc;
-    double* dt = k.dt.data() + u * kc;
-    if (g.narrow) {
+  // (no cutoffs), and the logarithmic derivatives dga, dgb, dt = −2η(r − r_s) of its three factors. Terms that
+  // are integer powers of another (AngularTerm::root) come second, from that one's E.
+  for (int derived = 0; derived < 2; ++derived) {
+    for (std::size_t u = 0; u < U; ++u) {
+      const AngularTerm& term = g.terms[u];
+      if ((term.root >= 0) != (derived == 1)) continue;
+      const double eta = term.eta, rs = term.rshift;
+      double* E = k.E.data() + u * kc;
+      if (M == Mode::dense) {
+        double* dga = k.dga.data() + u * kc;
+        double* dgb = k.tdg.data() + u * kc;
+        double* dt = k.dt.data() + u * kc;
 #pragma omp simd
-      for (std::size_t t = 0; t < nt; ++t) {
-        const double da = ar[t] - rs, db = br[t] - rs, dj = rjk[t] - rs;
-        arg[t] = -eta * (da * da + db * db + dj * dj);
-        if (M == Mode::dense) {
-          dga[t] = -2.0 * eta * da;
-          dgb[t] = -2.0 * eta * db;
-          dt[t] = -2.0 * eta * dj;
+        for (std::size_t t = 0; t < nt; ++t) {
+          dga[t] = -2.0 * eta * (ar[t] - rs);
+          dgb[t] = -2.0 * eta * (br[t] - rs);
+        }
+        if (g.narrow) {
+#pragma omp simd
+          for (std::size_t t = 0; t < nt; ++t) dt[t] = -2.0 * eta * (rjk[t] - rs);
+        } else {
+          std::fill(dt, dt + nt, 0.0);
         }
       }
-    } else {
+      if (derived) {
+        const double* root = k.E.data() + static_cast<std::size_t>(term.root) * kc;
+        integer_power(root, nt, term.power, E, k.base.data());
+        continue;
+      }
+      if (g.narrow) {
 #pragma omp simd
-      for (std::size_t t = 0; t < nt; ++t) {
-        const double da = ar[t] - rs, db = br[t] - rs;
-        arg[t] = -eta * (da * da + db * db);
-        if (M == Mode::dense) {
-          dga[t] = -2.0 * eta * da;
-          dgb[t] = -2.0 * eta * db;
-          dt[t] = 0.0;
+        for (std::size_t t = 0; t < nt; ++t) {
+          const double da = ar[t] - rs, db = br[t] - rs, dj = rjk[t] - rs;
+          arg[t] = -eta * (da * da + db * db + dj * dj);
+        }
+      } else {
+#pragma omp simd
+        for (std::size_t t = 0; t < nt; ++t) {
+          const double da = ar[t] - rs, db = br[t] - rs;
+          arg[t] = -eta * (da * da + db * db);
         }
       }
+      if (term.clamp) clamp_exp_argument(arg, nt);
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) E[t] = exp_core(arg[t]);
     }
-    clamp_exp_argument(arg, nt);
-#pragma omp simd
-    for (std::size_t t = 0; t < nt; ++t) E[t] = exp_core(arg[t]);
   }
   // Angular factors: pw = (1 + λ cos)^ζ, dpw = λ ζ (1 + λ cos)^(ζ−1); both 0 where 1 + λ cos <= 0.
   for (std::size_t c = 0; c < C; ++c) {
@@ -344,8 +389,8 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
   const int *am = A.m.data(), *bm = B.m.data();
   double *aa = k.alpha_a.data(), *ab = k.alpha_b.data(), *be = k.beta.data();
   // v_a += α_a d_a + β d_b, v_b += α_b d_b + β d_a: the chain rule through cos θ, r_ij, r_ik and r_jk.
-  // v_a += α_a d_a + β d_b, v_b += α_b d_b + β d_a: vectorised products, then the scalar scatter (members
-  // repeat within a chunk, so the scatter itself cannot be vectorised).
+  // Vectorised products, then the scalar scatter (members repeat within a chunk, so the scatter itself cannot be
+  // vectorised).
   double *cx = k.T.data(), *cy = k.Ta.data(), *cz = k.Tb.data(), *ex = k.Tj.data(), *ey = k.Ds.data(),
          *ez = k.val.data();
   auto scatter = [&](double* out) {
@@ -358,15 +403,24 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       ey[t] = ab[t] * ty[t] + be[t] * ay[t];
       ez[t] = ab[t] * tz[t] + be[t] * az[t];
     }
+    // b members: distinct within a row (an a), so consecutive updates rarely wait on each other's stores.
     for (std::size_t t = 0; t < nt; ++t) {
-      double* va = out + 3 * static_cast<std::size_t>(am[ia[t]]);
       double* vb = out + 3 * static_cast<std::size_t>(bm[ib[t]]);
-      va[0] += cx[t];
-      va[1] += cy[t];
-      va[2] += cz[t];
       vb[0] += ex[t];
       vb[1] += ey[t];
       vb[2] += ez[t];
+    }
+    // a members: the triplets of one a are consecutive; one fixed-order sum per such run, not one store per triplet
+    // (a chain of dependent read-modify-writes of the same three doubles).
+    for (std::size_t t0 = 0; t0 < nt;) {
+      const std::size_t a = ia[t0];
+      std::size_t t1 = t0 + 1;
+      while (t1 < nt && ia[t1] == a) ++t1;
+      double* va = out + 3 * static_cast<std::size_t>(am[a]);
+      va[0] += lane_sum(cx + t0, t1 - t0);
+      va[1] += lane_sum(cy + t0, t1 - t0);
+      va[2] += lane_sum(cz + t0, t1 - t0);
+      t0 = t1;
     }
   };
   if (M == Mode::weighted) {
@@ -459,6 +513,82 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
   }
 }
 
+#if MLP_ACSF_SQRT_WIDTH == 8
+// Where compact_block reads and writes: raw pointers taken once per group, so that the stores into the chunk
+// arrays do not force the vectors' data pointers to be reloaded.
+struct CompactTarget {
+  const double *Ax, *Ay, *Az, *Ar, *Ai, *Af, *Adf, *Bx, *By, *Bz, *Br, *Bi, *Bf, *Bdf;
+  double *ax, *ay, *az, *ar, *ainv, *af, *adf, *tx, *ty, *tz, *br, *tinv, *tf, *tdf, *r2c;
+  std::size_t *ia, *ib;
+  CompactTarget(const Members& A, const Members& B, KernelScratch& k)
+      : Ax(A.x.data()), Ay(A.y.data()), Az(A.z.data()), Ar(A.r.data()), Ai(A.inv.data()), Af(A.f.data()),
+        Adf(A.df.data()), Bx(B.x.data()), By(B.y.data()), Bz(B.z.data()), Br(B.r.data()), Bi(B.inv.data()),
+        Bf(B.f.data()), Bdf(B.df.data()), ax(k.ax.data()), ay(k.ay.data()), az(k.az.data()), ar(k.ar.data()),
+        ainv(k.ainv.data()), af(k.af.data()), adf(k.adf.data()), tx(k.tx.data()), ty(k.ty.data()),
+        tz(k.tz.data()), br(k.br.data()), tinv(k.tinv.data()), tf(k.tf.data()), tdf(k.tdf.data()),
+        r2c(k.r2c.data()), ia(k.ia.data()), ib(k.idx.data()) {}
+};
+
+// Appends the triplets (a, b), b = b0 .. b0 + n − 1 (n <= 8), with r2[b − b0] < rc2 (all of them for wide groups)
+// to the chunk arrays at nt, in order, and returns how many: the members' data are compressed in registers and
+// stored as whole vectors (the arrays have 8 spare entries), instead of a scalar compaction loop and gathers.
+// The chunk arrays end up as gather_chunk leaves them (the member indices only where derivatives need them).
+template <bool derivatives>
+inline __attribute__((always_inline)) std::size_t compact_block(const CompactTarget& c, std::size_t a, std::size_t b0,
+                                                                std::size_t n, const double* r2, double rc2,
+                                                                bool narrow, std::size_t nt) {
+  const __mmask8 live = static_cast<__mmask8>(n >= 8 ? 0xffu : (1u << n) - 1u);
+  const __mmask8 keep =
+      narrow ? _mm512_mask_cmp_pd_mask(live, _mm512_maskz_loadu_pd(live, r2), _mm512_set1_pd(rc2), _CMP_LT_OQ) : live;
+  if (narrow) _mm512_storeu_pd(c.r2c + nt, _mm512_maskz_compress_pd(keep, _mm512_maskz_loadu_pd(live, r2)));
+  const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i b = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(b0)), lanes);
+  _mm512_storeu_si512(c.ib + nt, _mm512_maskz_compress_epi64(keep, b));
+  _mm512_storeu_si512(c.ia + nt, _mm512_set1_epi64(static_cast<long long>(a)));
+  (void)derivatives;
+  return static_cast<std::size_t>(__builtin_popcount(keep));
+}
+
+// The members' data of the nt compacted triplets, by hardware gathers (the arrays have 8 spare entries).
+template <bool derivatives>
+void gather_chunk_avx512(const CompactTarget& c, std::size_t nt) {
+  for (std::size_t t = 0; t < nt; t += 8) {
+    const __m512i a = _mm512_loadu_si512(c.ia + t), b = _mm512_loadu_si512(c.ib + t);
+    auto take = [&](double* dst, const double* src, __m512i idx) {
+      // The masked form with an explicit zero source: the plain one trips -Wmaybe-uninitialized in GCC 12.
+      _mm512_storeu_pd(dst + t, _mm512_mask_i64gather_pd(_mm512_setzero_pd(), 0xff, idx, src, 8));
+    };
+    take(c.ax, c.Ax, a);
+    take(c.ay, c.Ay, a);
+    take(c.az, c.Az, a);
+    take(c.ar, c.Ar, a);
+    take(c.ainv, c.Ai, a);
+    take(c.af, c.Af, a);
+    take(c.tx, c.Bx, b);
+    take(c.ty, c.By, b);
+    take(c.tz, c.Bz, b);
+    take(c.br, c.Br, b);
+    take(c.tinv, c.Bi, b);
+    take(c.tf, c.Bf, b);
+    if (derivatives) {
+      take(c.adf, c.Adf, a);
+      take(c.tdf, c.Bdf, b);
+    }
+  }
+}
+
+// After a full chunk of kChunk triplets: moves the nt − kChunk (< 8) triplets compacted beyond it to the front.
+inline std::size_t carry_over(KernelScratch& k, std::size_t nt) {
+  const std::size_t rest = nt - kChunk;
+  for (auto* v : {&k.ax, &k.ay, &k.az, &k.ar, &k.ainv, &k.af, &k.adf, &k.tx, &k.ty, &k.tz, &k.br, &k.tinv, &k.tf,
+                  &k.tdf, &k.r2c})
+    std::copy(v->begin() + static_cast<std::ptrdiff_t>(kChunk), v->begin() + static_cast<std::ptrdiff_t>(nt), v->begin());
+  for (auto* v : {&k.ia, &k.idx})
+    std::copy(v->begin() + static_cast<std::ptrdiff_t>(kChunk), v->begin() + static_cast<std::ptrdiff_t>(nt), v->begin());
+  return rest;
+}
+#endif
+
 template <Mode M>
 void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBlock& nb, KernelScratch& k,
                    const double* w, double* q, double* v, double* grad) {
@@ -470,16 +600,21 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
   const Members& A = k.A;
   const Members& B = same ? k.A : k.B;
   if (A.n == 0 || B.n == 0) return;
-  k.reserve(std::max(kChunk, B.n), g.terms.size(), g.powers.size(), F);
+  k.reserve(std::max(kChunk + 8, B.n), g.terms.size(), g.powers.size(), F);  // 8 spare: see compact_block
   const std::size_t kc = kChunk;
   if (M != Mode::weighted) std::fill(k.acc.begin(), k.acc.begin() + static_cast<std::ptrdiff_t>(F * kc), 0.0);
   if (M == Mode::weighted)
     for (std::size_t f = 0; f < F; ++f) k.W[f] = w[g.functions[f].row] * g.functions[f].prefactor;
   const double rc2 = cut.rc * cut.rc;
+  constexpr bool derivatives = M != Mode::values;
+  double* r2 = k.r2.data();
+#if MLP_ACSF_SQRT_WIDTH == 8
+  const CompactTarget target(A, B, k);
+#else
   std::size_t* ia = k.ia.data();
   std::size_t* ib = k.idx.data();
-  double* r2 = k.r2.data();
   double* r2c = k.r2c.data();
+#endif
   std::size_t nt = 0;
   for (std::size_t a = 0; a < A.n; ++a) {
     const std::size_t b0 = same ? a + 1 : 0;
@@ -494,18 +629,38 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
         r2[j] = dx * dx + dy * dy + dz * dz;
       }
     }
+#if MLP_ACSF_SQRT_WIDTH == 8
+    for (std::size_t j = 0; j < nbc; j += 8) {
+      nt += compact_block<derivatives>(target, a, b0 + j, std::min<std::size_t>(8, nbc - j), r2 + j, rc2, g.narrow, nt);
+      if (nt >= kChunk) {
+        gather_chunk_avx512<derivatives>(target, kChunk);
+        angular_chunk<M>(g, cut, A, B, k, kChunk, v, grad, nb.count);
+        nt = carry_over(k, nt);
+      }
+    }
+#else
     for (std::size_t j = 0; j < nbc; ++j) {  // branch-free compaction of the pairs inside the j–k cutoff
       ia[nt] = a;
       ib[nt] = b0 + j;
       r2c[nt] = g.narrow ? r2[j] : 0.0;
       nt += !g.narrow || r2[j] < rc2 ? 1 : 0;
       if (nt == kChunk) {
+        gather_chunk(A, B, k, nt, derivatives);
         angular_chunk<M>(g, cut, A, B, k, nt, v, grad, nb.count);
         nt = 0;
       }
     }
+#endif
   }
-  if (nt > 0) angular_chunk<M>(g, cut, A, B, k, nt, v, grad, nb.count);
+  if (nt > 0) {
+#if MLP_ACSF_SQRT_WIDTH == 8
+    for (auto* x : {k.ia.data(), k.idx.data()}) std::fill(x + nt, x + ((nt + 7) / 8) * 8, std::size_t{0});
+    gather_chunk_avx512<derivatives>(target, nt);
+#else
+    gather_chunk(A, B, k, nt, derivatives);
+#endif
+    angular_chunk<M>(g, cut, A, B, k, nt, v, grad, nb.count);
+  }
   if (M != Mode::weighted)
     for (std::size_t f = 0; f < F; ++f) q[g.functions[f].row] += lane_sum(k.acc.data() + f * kc, kc);
 }

@@ -21,6 +21,9 @@ namespace mlp::detail {
 struct RadialFunction {
   std::size_t row;
   double eta, rshift;
+  int root = -1;      // as AngularTerm: exp(−η (r − r_s)²) = that function's value to the power n
+  int power = 1;
+  bool clamp = true;
 };
 
 struct RadialGroup {
@@ -31,6 +34,11 @@ struct RadialGroup {
 
 struct AngularTerm {
   double eta, rshift;
+  // Gaussians whose η is an integer multiple n of a smaller one's with the same r_s in the group (n2p2 sets often
+  // use η = 0.01, 0.03, 0.07, ...): E = E_root^n, a few multiplications instead of an exp. root = −1: own exp.
+  int root = -1;
+  int power = 1;
+  bool clamp = true;  // the exp argument can fall below −708 (see clamp_exp_argument)
 };
 
 struct AngularPower {

@@ -5,10 +5,10 @@
 #   2. dimer scans of every element pair, 3.0 → 0.3 Å: position of the energy minimum and the largest energy
 #      fall inside it, with xtb reference curves when `xtb` is installed;
 #   3. two rigid ethanol molecules pushed onto each other (O···O approach), same analysis;
-#   4. a short Langevin run at 1500 K with each GAP model: smallest interatomic distance reached.
+#   4. a short Langevin run at 3000 K with each model: smallest interatomic distance reached.
 # Writes SVG curves and a TSV table to OUT (default share/mlp/examples) and prints the table.
 # Usage: bench/guardrails.sh [BUILD_DIR [OUT_DIR]]     (BUILD_DIR holds mlp-fit, mlp-eval, mlp-check, mlp-md)
-# FIT_ARGS: extra mlp-fit options for all four fits (e.g. "--inner-width 0.2" or "--no-inner-cutoff").
+# FIT_ARGS: extra mlp-fit options for all four fits (e.g. "--inner-cutoff --inner-width 0.2").
 # Runtime: about 2-4 minutes on one core, most of it the GAP fits and the fusion checks.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,8 +115,8 @@ for m in gap_zbl gap_nozbl linear_zbl linear_nozbl; do
     "$W/ethanol.xyz" || true
 done
 
-log "Langevin MD at 3000 K, 2000 steps of 0.5 fs, with each GAP model"
-for m in gap_zbl gap_nozbl; do
+log "Langevin MD at 3000 K, 2000 steps of 0.5 fs, with each model"
+for m in gap_zbl gap_nozbl linear_zbl linear_nozbl; do
   "$BIN/mlp-md" -q --model "$W/$m.mlp" --ensemble langevin -T 3000 --dt 0.5 -n 2000 --traj-every 5 --seed 7 \
     --min-distance-factor 0.3 --stop-file "$W/stop_$m.xyz" "$W/ethanol.xyz" -o "$W/md_$m.xyz" \
     2> "$W/md_$m.err" && echo ok > "$W/md_$m.status" || echo "stopped: $(tail -1 "$W/md_$m.err")" > "$W/md_$m.status"
@@ -203,7 +203,7 @@ for m in models:
     except Exception as e:
         checks.append(f"{m}: no report ({e})")
 md = []
-for m in ["gap_zbl", "gap_nozbl"]:
+for m in models:
     dmin = math.inf
     for kv, atoms in frames(f"{w}/md_{m}.xyz"):
         p = [list(map(float, a[1:4])) for a in atoms]

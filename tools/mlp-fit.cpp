@@ -42,10 +42,10 @@ const char* kDescription =
     "sum of the covalent radii of each pair): the ZBL energy, forces and virial are subtracted from the labels, "
     "the remainder is fitted, and the model file stores ZBL so that the loaded model is learned + ZBL "
     "(reported as its own term); --no-zbl fits the labels as they are. "
-    "The learned part also gets an inner cutoff: each atom's learned energy fades to its free-atom value when a "
-    "neighbour comes closer than the shortest distance of that element pair in the training data (over the "
-    "last --inner-width fraction of it), so the model cannot invent a minimum where it has seen no data; "
-    "--no-inner-cutoff turns that off.";
+    "--inner-cutoff adds an inner cutoff: each atom's learned energy is blended towards its free-atom value "
+    "(keeping only a repulsive part) when a neighbour comes closer than the shortest distance of that element "
+    "pair in the training data (over the last --inner-width fraction of it), so the model cannot invent binding "
+    "where it has seen no data.";
 
 const char* kExamples =
     "  mlp-fit --preset acsf-small train.xyz -o si.mlp\n"
@@ -72,7 +72,7 @@ struct Options {
   int zeta = 4;
   mlp::LabelKeys labels;
   bool no_zbl = false;  // fit the labels as they are, store no baseline
-  bool no_inner_cutoff = false;  // keep the learned part unswitched at short range
+  bool inner_cutoff = false;     // blend the learned part out below the shortest distances of the data
   double inner_width = 0.2;      // inner cutoff: r_in = (1 - width) × shortest distance in the data
   mlp::tool::BpnnCliOptions bpnn;  // --model-type bpnn
   std::string long_range;  // a model (file) subtracted from the labels and not stored: evaluate OUT+LONG_RANGE
@@ -350,7 +350,7 @@ int run(mlp::tool::Tool& tool, Options& o) {
                   : o.model_type == "bpnn" ? fit_bpnn_model(o, p, tool, bpnn_options, bpnn_result)
                                            : fit_charge_model(o, p, progress, charge_options, charge_result);
   progress.finish();
-  if (auto* learned = dynamic_cast<mlp::DescriptorModel*>(fitted.model.get()); learned && !o.no_inner_cutoff) {
+  if (auto* learned = dynamic_cast<mlp::DescriptorModel*>(fitted.model.get()); learned && o.inner_cutoff) {
     // Set after the fit: r_out is the shortest distance in the data, so no training structure is affected.
     learned->set_inner_cutoff(
         mlp::data_inner_cutoff(p.data.frames, p.species, p.descriptor->cutoff(), o.inner_width));
@@ -452,8 +452,9 @@ int main(int argc, char** argv) {
   app.add_flag("--no-zbl", o.no_zbl,
                "Fit the labels as they are, without the default ZBL core-repulsion baseline (the model file then "
                "stores no baseline)");
-  app.add_flag("--no-inner-cutoff", o.no_inner_cutoff,
-               "Do not fade the learned energy out below the shortest pair distances of the training data");
+  app.add_flag("--inner-cutoff", o.inner_cutoff,
+               "Blend each atom's learned energy towards the free atom below the shortest pair distances of the "
+               "training data (see mlp-fit(1): safe only when atomic energies are well partitioned)");
   app.add_option("--inner-width", o.inner_width,
                  "Inner cutoff range as a fraction of the shortest distance of each pair in the data: the learned "
                  "energy is full at that distance and off at (1 - width) times it")

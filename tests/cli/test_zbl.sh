@@ -20,11 +20,11 @@ grep -aq '"outer_Si_Si":1.776' "$TMP/zbl.mlp" || fail "baseline lacks the per-pa
 expect_status 0 "--no-zbl fit" -- "$FIT" --params "$TMP/acsf.json" --no-zbl "$DATA" -o "$TMP/plain.mlp"
 grep -q "no baseline (--no-zbl)" "$TMP/err" || fail "--no-zbl not reported"
 grep -aq '"baseline"' "$TMP/plain.mlp" && fail "--no-zbl file has a baseline"
-# The inner cutoff (on by default): reported, stored with the shortest Si-Si distance of the data as r_out.
-grep -q "inner cutoff (learned energy off -> full" "$TMP/err" || fail "--no-zbl fit does not report the inner cutoff"
-grep -aq '"inner_cutoff":\[{"pair":\["Si","Si"\]' "$TMP/zbl.mlp" || fail "model header has no inner cutoff"
-expect_status 0 "--no-inner-cutoff fit" -- "$FIT" --params "$TMP/acsf.json" --no-inner-cutoff "$DATA" -o "$TMP/noic.mlp"
-grep -aq '"inner_cutoff"' "$TMP/noic.mlp" && fail "--no-inner-cutoff file has an inner cutoff"
+# The inner cutoff (--inner-cutoff): reported, stored with the shortest Si-Si distance of the data as r_out.
+grep -aq '"inner_cutoff"' "$TMP/zbl.mlp" && fail "a default fit has an inner cutoff"
+expect_status 0 "--inner-cutoff fit" -- "$FIT" --params "$TMP/acsf.json" --inner-cutoff "$DATA" -o "$TMP/ic.mlp"
+grep -q "inner cutoff (learned energy off -> full" "$TMP/err" || fail "fit does not report the inner cutoff"
+grep -aq '"inner_cutoff":\[{"pair":\["Si","Si"\]' "$TMP/ic.mlp" || fail "model header has no inner cutoff"
 expect_status 2 "--inner-width 0 refused" -- "$FIT" --params "$TMP/acsf.json" --inner-width 0 "$DATA" -o "$TMP/x.mlp"
 
 # mlp-eval --terms: the ZBL term of a Si dimer at 1.0 Å (inside 1.11 Å: pure ZBL) is the analytic value.
@@ -65,9 +65,9 @@ awk 'BEGIN{split("H-H H-C H-O C-C C-O O-O", P, " ");
     for (k = 0; k <= 135; k++) { r = 3.0 - 0.02 * k;
       printf "2\npair=%s r=%.4f pbc=\"F F F\"\n%s 0 0 0\n%s %.6f 0 0\n", P[p], r, e[1], e[2], r } } }' > "$TMP/dimers.xyz"
 # The default model type (linear, acsf-small) with and without the inner cutoff (both with ZBL).
-expect_status 0 "ethanol linear fit (default)" -- "$FIT" -q --preset acsf-small "$TMP/eth.xyz" -o "$TMP/eth_lin.mlp"
-expect_status 0 "ethanol linear fit (--no-inner-cutoff)" -- "$FIT" -q --preset acsf-small --no-inner-cutoff \
-  "$TMP/eth.xyz" -o "$TMP/eth_linnoic.mlp"
+expect_status 0 "ethanol linear fit (--inner-cutoff)" -- "$FIT" -q --preset acsf-small --inner-cutoff \
+  "$TMP/eth.xyz" -o "$TMP/eth_lin.mlp"
+expect_status 0 "ethanol linear fit (default)" -- "$FIT" -q --preset acsf-small "$TMP/eth.xyz" -o "$TMP/eth_linnoic.mlp"
 for z in zbl nozbl lin linnoic; do
   expect_status 0 "dimer scan ($z)" -- "$EVAL" --model "$TMP/eth_$z.mlp" --terms "$TMP/dimers.xyz" -o "$TMP/d_$z.xyz"
 done
@@ -90,10 +90,10 @@ table "$TMP/d_zbl.xyz" | verdict > "$TMP/v_zbl"
 table "$TMP/d_nozbl.xyz" | verdict > "$TMP/v_nozbl"
 table "$TMP/d_lin.xyz" | verdict > "$TMP/v_lin"
 table "$TMP/d_linnoic.xyz" | verdict > "$TMP/v_linnoic"
-echo "default linear model"; cat "$TMP/v_lin"
+echo "linear model with the inner cutoff"; cat "$TMP/v_lin"
 echo "linear without the inner cutoff"; cat "$TMP/v_linnoic"
 awk '$2 > 1e-6 { bad = bad " " $1 } END { if (bad != "") { print "pairs that do not repel:" bad; exit 1 } }' \
-  "$TMP/v_lin" || fail "the default linear model has a spurious short-range minimum"
+  "$TMP/v_lin" || fail "the linear model with an inner cutoff has a spurious short-range minimum"
 awk '$2 > 0.1 { n++ } END { exit !(n >= 1) }' "$TMP/v_linnoic" ||
   fail "the linear model repels without the inner cutoff too: this test no longer shows the difference"
 echo "pair fall(eV) E(0.3 A) E_zbl(0.3 A): with ZBL"; cat "$TMP/v_zbl"

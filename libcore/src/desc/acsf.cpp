@@ -345,11 +345,13 @@ void Acsf::accumulate(const Structure& s, const NeighborList& nl, const AcsfValu
   if (dE_dq.offsets != row_offsets(*this, s)) throw InputError("dE/dq does not have the layout of the descriptor rows");
   if (static_cast<std::size_t>(forces.rows()) != s.size()) throw InputError("forces must have one row per atom");
   check_coincident(*this, s, nl);
-  // Σ_k w_k dq_ik/dd_p for every list pair p of every centre, computed in parallel; the forces and the virial are
-  // then summed serially in list order, so that no floating-point sum depends on the threads.
-  // Not value-initialised: every centre with functions zeroes its own pairs' entries below, and the pairs of the
-  // other centres are never read (zeroing the whole array first costs as much as a few percent of the kernels).
+  // Σ_k w_k dq_ik/dd_p for every list pair p of every centre, and per centre its own force and virial terms, computed
+  // in parallel; the forces on the neighbours and the sums over the centres are then added serially in list order,
+  // so that no floating-point sum depends on the threads.
+  // Not value-initialised: every centre with functions writes its own entries below, and those of the other
+  // centres are never read (zeroing the whole array first costs as much as a few percent of the kernels).
   const std::unique_ptr<double[]> v(new double[3 * nl.pairs()]);
+  const std::unique_ptr<double[]> own(new double[12 * s.size()]);  // per centre: Σ_p v_p, then −Σ_p v_p ⊗ d_p
   for_each_atom(s.size(), [&](detail::Workspace& ws, std::size_t i) {
     const detail::ElementPlan* ep = element_plan(s.numbers[i]);
     if (!ep) return;
@@ -358,24 +360,29 @@ void Acsf::accumulate(const Structure& s, const NeighborList& nl, const AcsfValu
     const detail::NeighbourBlock& nb = ws.nb;
     ws.buffer.resize(3 * nb.count);
     detail::centre_weighted(*ep, ws, dE_dq.row(i), ws.buffer.data());
-    for (std::size_t m = 0; m < nb.count; ++m)
-      for (std::size_t a = 0; a < 3; ++a) v[3 * nb.pair[m] + a] = ws.buffer[3 * m + a];
+    double* fw = own.get() + 12 * i;
+    std::fill(fw, fw + 12, 0.0);
+    for (std::size_t m = 0; m < nb.count; ++m) {
+      const double* vm = ws.buffer.data() + 3 * m;
+      const double d[3] = {nb.x[m], nb.y[m], nb.z[m]};
+      for (std::size_t a = 0; a < 3; ++a) {
+        v[3 * nb.pair[m] + a] = vm[a];
+        fw[a] += vm[a];
+        for (std::size_t b = 0; b < 3; ++b) fw[3 + 3 * a + b] -= vm[a] * d[b];
+      }
+    }
   });
   double w[9] = {};
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (!element_plan(s.numbers[i])) continue;
-    double fi[3] = {0.0, 0.0, 0.0};
     for (std::size_t p = nl.begin(i); p < nl.end(i); ++p) {
       const double* vp = v.get() + 3 * p;
-      const Vec3& d = nl.vector(p);
       const auto j = static_cast<Eigen::Index>(nl.neighbor(p));
-      for (int a = 0; a < 3; ++a) {
-        forces(j, a) -= vp[a];
-        fi[a] += vp[a];
-        for (int b = 0; b < 3; ++b) w[3 * a + b] -= vp[a] * d[b];
-      }
+      for (int a = 0; a < 3; ++a) forces(j, a) -= vp[a];
     }
-    for (int a = 0; a < 3; ++a) forces(static_cast<Eigen::Index>(i), a) += fi[a];
+    const double* fw = own.get() + 12 * i;
+    for (int a = 0; a < 3; ++a) forces(static_cast<Eigen::Index>(i), a) += fw[a];
+    for (int k = 0; k < 9; ++k) w[k] += fw[3 + k];
   }
   for (int a = 0; a < 3; ++a)
     for (int b = 0; b < 3; ++b) virial(a, b) += w[3 * a + b];

@@ -1,12 +1,14 @@
 // ACSF evaluation: the plan (make_plan), the neighbour gathering, and the dispatch to the kernels of
 // acsf_kernels_impl.hpp compiled for the widest instruction set the CPU has.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <map>
 #include <tuple>
+#include <utility>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define MLP_ACSF_MULTIVERSION 1
@@ -37,13 +39,13 @@ struct KernelScratch {
   std::vector<std::size_t> idx, ia;
   std::vector<double> r2, r2c, ax, ay, az, ar, br, ainv, af, adf, tx, ty, tz, tinv, tf, tdf, rjk, inv_rjk, fjk, dfjk, cosv,
       fprod, arg, lc, base;
-  std::vector<double> T, Ta, Tb, Tj, Ds, alpha_a, alpha_b, beta, val;
-  std::vector<double> dga, tdg, E, dt, H, D;  // [term * cap + t]
+  std::vector<double> T, Ta, Tb, Ds, alpha_a, alpha_b, beta, cx, cy, cz, ex, ey, ez;
+  std::vector<double> dga, tdg, E, EF, dt;  // [term * cap + t]
   std::vector<double> pw, dpw;               // [power * cap + t]
-  std::vector<double> acc;                   // [function * cap + t]
+  std::vector<double> acc;                   // per function: the sum of its chunks' sums
   std::vector<double> W;                     // per function: w_k 2^(1−ζ)
   std::vector<double> radial_e;              // [function of the group * count + neighbour]
-  std::vector<double> radial_s, radial_base;  // per neighbour
+  std::vector<double> radial_s;              // per neighbour
 
   void reserve(std::size_t c, std::size_t u, std::size_t p, std::size_t f) {
     if (c <= cap && u <= U && p <= C && f <= F) return;
@@ -54,12 +56,13 @@ struct KernelScratch {
     idx.resize(cap);
     ia.resize(cap);
     for (auto* v : {&r2, &r2c, &ax, &ay, &az, &ar, &br, &ainv, &af, &adf, &tx, &ty, &tz, &tinv, &tf, &tdf, &rjk, &inv_rjk, &fjk,
-                    &dfjk, &cosv, &fprod, &arg, &lc, &base, &T, &Ta, &Tb, &Tj, &Ds, &alpha_a, &alpha_b, &beta, &val})
+                    &dfjk, &cosv, &fprod, &arg, &lc, &base, &T, &Ta, &Tb, &Ds, &alpha_a, &alpha_b, &beta, &cx, &cy, &cz,
+                    &ex, &ey, &ez})
       v->resize(cap);
-    for (auto* v : {&dga, &tdg, &E, &dt, &H, &D}) v->resize(cap * U);
+    for (auto* v : {&dga, &tdg, &E, &EF, &dt}) v->resize(cap * U);
     pw.resize(cap * C);
     dpw.resize(cap * C);
-    acc.resize(cap * F);
+    acc.resize(F);
     W.resize(F);
   }
 };
@@ -131,6 +134,13 @@ Isa isa() {
 #define MLP_ACSF_DISPATCH(call) return generic::call;
 #endif
 
+namespace {
+// cutoff_array of the widest instruction set (all give the same bits).
+void cutoff_values(const CutoffFunction& c, const double* r, std::size_t n, double* f, double* df) {
+  MLP_ACSF_DISPATCH(cutoff_array(c, r, n, f, df))
+}
+}  // namespace
+
 void gather_neighbours(const ElementPlan& plan, const Structure& s, const NeighborList& nl, std::size_t i,
                        NeighbourBlock& nb) {
   const std::size_t S = plan.slots;
@@ -173,7 +183,7 @@ void gather_neighbours(const ElementPlan& plan, const Structure& s, const Neighb
     nb.pair[m] = p;
   }
   for (std::size_t c = 0; c < nc; ++c)
-    generic::cutoff_array(plan.cutoffs[c], nb.r.data(), n, nb.fc.data() + c * nb.capacity, nb.dfc.data() + c * nb.capacity);
+    cutoff_values(plan.cutoffs[c], nb.r.data(), n, nb.fc.data() + c * nb.capacity, nb.dfc.data() + c * nb.capacity);
 }
 
 

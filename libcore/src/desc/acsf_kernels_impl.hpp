@@ -16,8 +16,11 @@
 // sums (acsf_simd.hpp) or per-position arrays, so the results never depend on the vector width or the thread.
 #include "acsf_simd.hpp"
 
-// f_c and df_c/dr of n values; vectorised for the types without trigonometric functions.
-void cutoff_array(const CutoffFunction& c, const double* r, std::size_t n, double* f, double* df) {
+// f_c and df_c/dr of n values; vectorised for the types without trigonometric functions. With need_df false,
+// df may be left unwritten (the tanh types skip it: rows need no derivatives); with inside true, every r <= rc
+// (the tanh types skip their clamp).
+void cutoff_array(const CutoffFunction& c, const double* r, std::size_t n, double* f, double* df, bool need_df = true,
+                  bool inside = false) {
   const double rc = c.rc;
   switch (c.type) {
     case CutoffType::tanhu:
@@ -30,11 +33,23 @@ void cutoff_array(const CutoffFunction& c, const double* r, std::size_t n, doubl
       }
       // y = 1 − min(r, rc)/rc: y = 0 beyond rc gives f = df = 0. A separate clamp loop: GCC 12 vectorises a
       // select of loaded values for every instruction set, not always one mixed into the arithmetic below.
+      if (!inside) {
 #pragma omp simd
-      for (std::size_t t = 0; t < n; ++t) f[t] = r[t] < rc ? r[t] : rc;
+        for (std::size_t t = 0; t < n; ++t) f[t] = r[t] < rc ? r[t] : rc;
+      }
+      const double* x = inside ? r : f;  // min(r, rc); read before f[t] is written
+      if (!need_df) {
+#pragma omp simd
+        for (std::size_t t = 0; t < n; ++t) {
+          const double em = expm1_core(-2.0 * (1.0 - x[t] * inv_rc));
+          const double th = -em / (2.0 + em);
+          f[t] = scale * th * (th * th);
+        }
+        return;
+      }
 #pragma omp simd
       for (std::size_t t = 0; t < n; ++t) {
-        const double em = expm1_core(-2.0 * (1.0 - f[t] * inv_rc));  // tanh(y) = −expm1(−2y)/(2 + expm1(−2y))
+        const double em = expm1_core(-2.0 * (1.0 - x[t] * inv_rc));  // tanh(y) = −expm1(−2y)/(2 + expm1(−2y))
         const double th = -em / (2.0 + em);
         const double t2 = th * th;
         f[t] = scale * th * t2;
@@ -115,6 +130,38 @@ void integer_power(const double* lc, std::size_t nt, int n, double* p, double* b
   }
 }
 
+// x^N by recursive halving, unrolled at compile time (N >= 1).
+template <int N>
+inline double power_of(double x) {
+  if constexpr (N == 1) {
+    return x;
+  } else if constexpr (N % 2 == 0) {
+    const double h = power_of<N / 2>(x);
+    return h * h;
+  } else {
+    return power_of<N - 1>(x) * x;
+  }
+}
+
+template <int N>
+void power_loop(const double* x, std::size_t nt, double* p) {
+#pragma omp simd
+  for (std::size_t t = 0; t < nt; ++t) p[t] = power_of<N>(x[t]);
+}
+
+template <std::size_t... I>
+constexpr std::array<void (*)(const double*, std::size_t, double*), sizeof...(I)> power_loops(
+    std::index_sequence<I...>) {
+  return {&power_loop<static_cast<int>(I) + 1>...};
+}
+
+// p[t] = x[t]^n for 1 <= n <= 63 (the integer powers of shared Gaussians): one pass of straight-line products
+// per exponent, where integer_power needs a pass per squaring and per set bit.
+void small_power(const double* x, std::size_t nt, int n, double* p) {
+  static constexpr auto loops = power_loops(std::make_index_sequence<63>());
+  loops[static_cast<std::size_t>(n - 1)](x, nt, p);
+}
+
 void build_members(const ElementPlan& plan, const NeighbourBlock& nb, int slot, const AngularGroup& g, Members& M) {
   const std::size_t b = nb.slot_begin[static_cast<std::size_t>(slot)];
   const std::size_t e = nb.slot_begin[static_cast<std::size_t>(slot) + 1];
@@ -148,10 +195,7 @@ void radial_groups(const ElementPlan& plan, const NeighbourBlock& nb, KernelScra
   std::size_t most = 1;  // functions of the largest group: one row of Gaussians each
   for (const RadialGroup& g : plan.radial) most = std::max(most, g.functions.size());
   if (k.radial_e.size() < most * nb.count) k.radial_e.resize(most * nb.count);
-  if (k.radial_s.size() < nb.count) {
-    k.radial_s.resize(nb.count);
-    k.radial_base.resize(nb.count);
-  }
+  if (k.radial_s.size() < nb.count) k.radial_s.resize(nb.count);
   if (M == Mode::weighted) std::fill(k.radial_s.begin(), k.radial_s.begin() + static_cast<std::ptrdiff_t>(nb.count), 0.0);
   double* S = k.radial_s.data();
   for (const RadialGroup& g : plan.radial) {
@@ -168,8 +212,7 @@ void radial_groups(const ElementPlan& plan, const NeighbourBlock& nb, KernelScra
         if ((f.root >= 0) != (derived == 1)) continue;
         double* e = k.radial_e.data() + u * nb.count;
         if (derived) {
-          integer_power(k.radial_e.data() + static_cast<std::size_t>(f.root) * nb.count, n, f.power, e,
-                        k.radial_base.data());
+          small_power(k.radial_e.data() + static_cast<std::size_t>(f.root) * nb.count, n, f.power, e);
           continue;
         }
         const double eta = f.eta, rs = f.rshift;
@@ -271,7 +314,7 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
   for (std::size_t t = 0; t < nt; ++t) cosv[t] = (ax[t] * tx[t] + ay[t] * ty[t] + az[t] * tz[t]) * (ainv[t] * tinv[t]);
   if (g.narrow) {
     sqrt_array(k.r2c.data(), rjk, nt);
-    cutoff_array(cut, rjk, nt, fjk, dfjk);
+    cutoff_array(cut, rjk, nt, fjk, dfjk, derivatives, true);  // r_jk² < rc² from the compaction
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) {
       fprod[t] = af[t] * tf[t] * fjk[t];
@@ -313,7 +356,7 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       }
       if (derived) {
         const double* root = k.E.data() + static_cast<std::size_t>(term.root) * kc;
-        integer_power(root, nt, term.power, E, k.base.data());
+        small_power(root, nt, term.power, E);
         continue;
       }
       if (g.narrow) {
@@ -374,26 +417,32 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       dpw[t] = ok * (lz * dpw[t]);
     }
   }
-  if (M == Mode::values) {  // the same expression as the dense path, so that both give the same bits
+  // Values: acc_f += Σ_t pw E f_c f_c (f_c) (fixed partial sums per chunk), the prefactor applied to the sum
+  // (angular_group); EF = E f_c f_c (f_c) once per term. The dense path adds the same sums, so that both give the
+  // same bits.
+  if (M != Mode::weighted) {
+    for (std::size_t u = 0; u < U; ++u) {
+      const double* E = k.E.data() + u * kc;
+      double* EF = k.EF.data() + u * kc;
+#pragma omp simd
+      for (std::size_t t = 0; t < nt; ++t) EF[t] = E[t] * fprod[t];
+    }
     for (std::size_t f = 0; f < F; ++f) {
       const AngularFunction& fn = g.functions[f];
-      const double P = fn.prefactor;
       const double* pw = k.pw.data() + static_cast<std::size_t>(fn.power) * kc;
-      const double* E = k.E.data() + static_cast<std::size_t>(fn.term) * kc;
-      double* acc = k.acc.data() + f * kc;
-#pragma omp simd
-      for (std::size_t t = 0; t < nt; ++t) acc[t] += P * pw[t] * E[t] * fprod[t];
+      const double* EF = k.EF.data() + static_cast<std::size_t>(fn.term) * kc;
+      k.acc[f] += lane_dot(pw, EF, nt);
     }
-    return;
+    if (M == Mode::values) return;
   }
   const int *am = A.m.data(), *bm = B.m.data();
   double *aa = k.alpha_a.data(), *ab = k.alpha_b.data(), *be = k.beta.data();
   // v_a += α_a d_a + β d_b, v_b += α_b d_b + β d_a: the chain rule through cos θ, r_ij, r_ik and r_jk.
-  // Vectorised products, then the scalar scatter (members repeat within a chunk, so the scatter itself cannot be
-  // vectorised).
-  double *cx = k.T.data(), *cy = k.Ta.data(), *cz = k.Tb.data(), *ex = k.Tj.data(), *ey = k.Ds.data(),
-         *ez = k.val.data();
-  auto scatter = [&](double* out) {
+  // Vectorised products (c for the a members, e for the b members), then the scalar scatter (members repeat within
+  // a chunk, so the scatter itself cannot be vectorised).
+  double *cx = k.cx.data(), *cy = k.cy.data(), *cz = k.cz.data(), *ex = k.ex.data(), *ey = k.ey.data(),
+         *ez = k.ez.data();
+  auto products = [&] {
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) {
       cx[t] = aa[t] * ax[t] + be[t] * tx[t];
@@ -403,6 +452,8 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       ey[t] = ab[t] * ty[t] + be[t] * ay[t];
       ez[t] = ab[t] * tz[t] + be[t] * az[t];
     }
+  };
+  auto scatter = [&](double* out) {
     // b members: distinct within a row (an a), so consecutive updates rarely wait on each other's stores.
     for (std::size_t t = 0; t < nt; ++t) {
       double* vb = out + 3 * static_cast<std::size_t>(bm[ib[t]]);
@@ -417,59 +468,47 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       std::size_t t1 = t0 + 1;
       while (t1 < nt && ia[t1] == a) ++t1;
       double* va = out + 3 * static_cast<std::size_t>(am[a]);
-      va[0] += lane_sum(cx + t0, t1 - t0);
-      va[1] += lane_sum(cy + t0, t1 - t0);
-      va[2] += lane_sum(cz + t0, t1 - t0);
+      double sum[3];
+      lane_sum3(cx + t0, cy + t0, cz + t0, t1 - t0, sum);
+      va[0] += sum[0];
+      va[1] += sum[1];
+      va[2] += sum[2];
       t0 = t1;
     }
   };
   if (M == Mode::weighted) {
-    // H_u = Σ_{k∈u} W_k pw_k, D_u = Σ_{k∈u} W_k dpw_k: the weighted sums over the functions of each term.
-    for (std::size_t u = 0; u < U; ++u) {
-      double* H = k.H.data() + u * kc;
-      double* D = k.D.data() + u * kc;
-#pragma omp simd
-      for (std::size_t t = 0; t < nt; ++t) H[t] = D[t] = 0.0;
-    }
-    for (std::size_t f = 0; f < F; ++f) {
-      const AngularFunction& fn = g.functions[f];
-      const double Wf = k.W[f];
-      const double* pw = k.pw.data() + static_cast<std::size_t>(fn.power) * kc;
-      const double* dpw = k.dpw.data() + static_cast<std::size_t>(fn.power) * kc;
-      double* H = k.H.data() + static_cast<std::size_t>(fn.term) * kc;
-      double* D = k.D.data() + static_cast<std::size_t>(fn.term) * kc;
-#pragma omp simd
-      for (std::size_t t = 0; t < nt; ++t) {
-        H[t] += Wf * pw[t];
-        D[t] += Wf * dpw[t];
-      }
-    }
-    // With d ln g/dr = −2η(r − r_s) for each factor of E_u, the sums over the terms need only T = Σ H_u E_u,
-    // Te = Σ η_u H_u E_u and Tes = Σ η_u r_s,u H_u E_u: d/dr_ij → −2(r_ij Te − Tes), the same for r_ik, r_jk.
+    // With d ln g/dr = −2η(r − r_s) for each factor of E_u, the weighted sums over the functions k (term u(k),
+    // power c(k)) need only T = Σ_k W_k pw_c E_u, Te = Σ_k η_u W_k pw_c E_u, Tes = Σ_k η_u r_s,u W_k pw_c E_u and
+    // Ds = Σ_k W_k dpw_c E_u: d/dr_ij → −2(r_ij Te − Tes), the same for r_ik, r_jk. One pass per function
+    // (cheaper than per-term sums of the functions first, then a pass per term).
     double *T = k.T.data(), *Te = k.Ta.data(), *Tes = k.Tb.data(), *Ds = k.Ds.data();
     bool shifted = false;
     for (const AngularTerm& term : g.terms) shifted = shifted || term.rshift != 0.0;
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) T[t] = Te[t] = Tes[t] = Ds[t] = 0.0;
-    for (std::size_t u = 0; u < U; ++u) {
-      const double eta = g.terms[u].eta, eta_rs = g.terms[u].eta * g.terms[u].rshift;
-      const double *H = k.H.data() + u * kc, *D = k.D.data() + u * kc, *E = k.E.data() + u * kc;
+    for (std::size_t f = 0; f < F; ++f) {
+      const AngularFunction& fn = g.functions[f];
+      const AngularTerm& term = g.terms[static_cast<std::size_t>(fn.term)];
+      const double Wf = k.W[f], eta = term.eta, eta_rs = term.eta * term.rshift;
+      const double* pw = k.pw.data() + static_cast<std::size_t>(fn.power) * kc;
+      const double* dpw = k.dpw.data() + static_cast<std::size_t>(fn.power) * kc;
+      const double* E = k.E.data() + static_cast<std::size_t>(fn.term) * kc;
       if (shifted) {
 #pragma omp simd
         for (std::size_t t = 0; t < nt; ++t) {
-          const double he = H[t] * E[t];
+          const double he = (Wf * pw[t]) * E[t];
           T[t] += he;
           Te[t] += eta * he;
           Tes[t] += eta_rs * he;
-          Ds[t] += D[t] * E[t];
+          Ds[t] += (Wf * dpw[t]) * E[t];
         }
       } else {
 #pragma omp simd
         for (std::size_t t = 0; t < nt; ++t) {
-          const double he = H[t] * E[t];
+          const double he = (Wf * pw[t]) * E[t];
           T[t] += he;
           Te[t] += eta * he;
-          Ds[t] += D[t] * E[t];
+          Ds[t] += (Wf * dpw[t]) * E[t];
         }
       }
     }
@@ -481,9 +520,15 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       const double s_ik = -2.0 * (br[t] * Te[t] - Tes[t]) * fprod[t] + T[t] * (af[t] * tdf[t] * fjk[t]);
       const double s_jk =
           narrow * (-2.0 * (rjk[t] * Te[t] - Tes[t]) * fprod[t] + T[t] * (af[t] * tf[t] * dfjk[t])) * inv_rjk[t];
-      be[t] = s_cos * (ainv[t] * tinv[t]) - s_jk;
-      aa[t] = (s_ij - s_cos * cosv[t] * ainv[t]) * ainv[t] + s_jk;
-      ab[t] = (s_ik - s_cos * cosv[t] * tinv[t]) * tinv[t] + s_jk;
+      const double b = s_cos * (ainv[t] * tinv[t]) - s_jk;
+      const double a = (s_ij - s_cos * cosv[t] * ainv[t]) * ainv[t] + s_jk;
+      const double c = (s_ik - s_cos * cosv[t] * tinv[t]) * tinv[t] + s_jk;
+      cx[t] = a * ax[t] + b * tx[t];  // as products() below, without the round trip through memory
+      cy[t] = a * ay[t] + b * ty[t];
+      cz[t] = a * az[t] + b * tz[t];
+      ex[t] = c * tx[t] + b * ax[t];
+      ey[t] = c * ty[t] + b * ay[t];
+      ez[t] = c * tz[t] + b * az[t];
     }
     scatter(v);
     return;
@@ -495,7 +540,6 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
     const double *pw = k.pw.data() + static_cast<std::size_t>(fn.power) * kc,
                  *dpw = k.dpw.data() + static_cast<std::size_t>(fn.power) * kc, *E = k.E.data() + u * kc,
                  *dga = k.dga.data() + u * kc, *tdg = k.tdg.data() + u * kc, *dt = k.dt.data() + u * kc;
-    double* acc = k.acc.data() + f * kc;
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) {
       const double base = P * pw[t] * E[t];  // everything but the cutoff functions
@@ -504,11 +548,11 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
       const double s_ij = term * dga[t] + base * (adf[t] * tf[t] * fjk[t]);
       const double s_ik = term * tdg[t] + base * (af[t] * tdf[t] * fjk[t]);
       const double s_jk = (term * dt[t] + base * (af[t] * tf[t] * dfjk[t])) * inv_rjk[t];
-      acc[t] += term;
       be[t] = s_cos * (ainv[t] * tinv[t]) - s_jk;
       aa[t] = (s_ij - s_cos * cosv[t] * ainv[t]) * ainv[t] + s_jk;
       ab[t] = (s_ik - s_cos * cosv[t] * tinv[t]) * tinv[t] + s_jk;
     }
+    products();
     scatter(grad + fn.row * count * 3);
   }
 }
@@ -535,12 +579,19 @@ struct CompactTarget {
 // The chunk arrays end up as gather_chunk leaves them (the member indices only where derivatives need them).
 template <bool derivatives>
 inline __attribute__((always_inline)) std::size_t compact_block(const CompactTarget& c, std::size_t a, std::size_t b0,
-                                                                std::size_t n, const double* r2, double rc2,
-                                                                bool narrow, std::size_t nt) {
+                                                                std::size_t n, double rc2, bool narrow,
+                                                                std::size_t nt) {
   const __mmask8 live = static_cast<__mmask8>(n >= 8 ? 0xffu : (1u << n) - 1u);
-  const __mmask8 keep =
-      narrow ? _mm512_mask_cmp_pd_mask(live, _mm512_maskz_loadu_pd(live, r2), _mm512_set1_pd(rc2), _CMP_LT_OQ) : live;
-  if (narrow) _mm512_storeu_pd(c.r2c + nt, _mm512_maskz_compress_pd(keep, _mm512_maskz_loadu_pd(live, r2)));
+  __mmask8 keep = live;
+  if (narrow) {  // r_jk² = |d_b − d_a|², as the generic path computes it (no contraction)
+    const __m512d dx = _mm512_sub_pd(_mm512_maskz_loadu_pd(live, c.Bx + b0), _mm512_set1_pd(c.Ax[a]));
+    const __m512d dy = _mm512_sub_pd(_mm512_maskz_loadu_pd(live, c.By + b0), _mm512_set1_pd(c.Ay[a]));
+    const __m512d dz = _mm512_sub_pd(_mm512_maskz_loadu_pd(live, c.Bz + b0), _mm512_set1_pd(c.Az[a]));
+    const __m512d r2 =
+        _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(dx, dx), _mm512_mul_pd(dy, dy)), _mm512_mul_pd(dz, dz));
+    keep = _mm512_mask_cmp_pd_mask(live, r2, _mm512_set1_pd(rc2), _CMP_LT_OQ);
+    _mm512_storeu_pd(c.r2c + nt, _mm512_maskz_compress_pd(keep, r2));
+  }
   const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
   const __m512i b = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(b0)), lanes);
   _mm512_storeu_si512(c.ib + nt, _mm512_maskz_compress_epi64(keep, b));
@@ -549,31 +600,39 @@ inline __attribute__((always_inline)) std::size_t compact_block(const CompactTar
   return static_cast<std::size_t>(__builtin_popcount(keep));
 }
 
-// The members' data of the nt compacted triplets, by hardware gathers (the arrays have 8 spare entries).
+// The data of member a for the triplets [begin, end) of the chunk, all of them (a, ·): broadcast stores, cheaper
+// than gathers (whole vectors: the arrays have 16 spare entries).
+template <bool derivatives>
+void fill_member_a(const CompactTarget& c, std::size_t a, std::size_t begin, std::size_t end) {
+  auto fill = [&](double* dst, double x) {
+    const __m512d v = _mm512_set1_pd(x);
+    for (std::size_t t = begin; t < end; t += 8) _mm512_storeu_pd(dst + t, v);
+  };
+  fill(c.ax, c.Ax[a]);
+  fill(c.ay, c.Ay[a]);
+  fill(c.az, c.Az[a]);
+  fill(c.ar, c.Ar[a]);
+  fill(c.ainv, c.Ai[a]);
+  fill(c.af, c.Af[a]);
+  if (derivatives) fill(c.adf, c.Adf[a]);
+}
+
+// The b members' data of the nt compacted triplets, by hardware gathers (the arrays have spare entries).
 template <bool derivatives>
 void gather_chunk_avx512(const CompactTarget& c, std::size_t nt) {
   for (std::size_t t = 0; t < nt; t += 8) {
-    const __m512i a = _mm512_loadu_si512(c.ia + t), b = _mm512_loadu_si512(c.ib + t);
+    const __m512i b = _mm512_loadu_si512(c.ib + t);
     auto take = [&](double* dst, const double* src, __m512i idx) {
       // The masked form with an explicit zero source: the plain one trips -Wmaybe-uninitialized in GCC 12.
       _mm512_storeu_pd(dst + t, _mm512_mask_i64gather_pd(_mm512_setzero_pd(), 0xff, idx, src, 8));
     };
-    take(c.ax, c.Ax, a);
-    take(c.ay, c.Ay, a);
-    take(c.az, c.Az, a);
-    take(c.ar, c.Ar, a);
-    take(c.ainv, c.Ai, a);
-    take(c.af, c.Af, a);
     take(c.tx, c.Bx, b);
     take(c.ty, c.By, b);
     take(c.tz, c.Bz, b);
     take(c.br, c.Br, b);
     take(c.tinv, c.Bi, b);
     take(c.tf, c.Bf, b);
-    if (derivatives) {
-      take(c.adf, c.Adf, a);
-      take(c.tdf, c.Bdf, b);
-    }
+    if (derivatives) take(c.tdf, c.Bdf, b);
   }
 }
 
@@ -600,17 +659,16 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
   const Members& A = k.A;
   const Members& B = same ? k.A : k.B;
   if (A.n == 0 || B.n == 0) return;
-  k.reserve(std::max(kChunk + 8, B.n), g.terms.size(), g.powers.size(), F);  // 8 spare: see compact_block
-  const std::size_t kc = kChunk;
-  if (M != Mode::weighted) std::fill(k.acc.begin(), k.acc.begin() + static_cast<std::ptrdiff_t>(F * kc), 0.0);
+  k.reserve(std::max(kChunk + 16, B.n), g.terms.size(), g.powers.size(), F);  // spare: see compact_block
+  if (M != Mode::weighted) std::fill(k.acc.begin(), k.acc.begin() + static_cast<std::ptrdiff_t>(F), 0.0);
   if (M == Mode::weighted)
     for (std::size_t f = 0; f < F; ++f) k.W[f] = w[g.functions[f].row] * g.functions[f].prefactor;
   const double rc2 = cut.rc * cut.rc;
   constexpr bool derivatives = M != Mode::values;
-  double* r2 = k.r2.data();
 #if MLP_ACSF_SQRT_WIDTH == 8
   const CompactTarget target(A, B, k);
 #else
+  double* r2 = k.r2.data();
   std::size_t* ia = k.ia.data();
   std::size_t* ib = k.idx.data();
   double* r2c = k.r2c.data();
@@ -620,6 +678,20 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
     const std::size_t b0 = same ? a + 1 : 0;
     if (b0 >= B.n) continue;
     const std::size_t nbc = B.n - b0;
+#if MLP_ACSF_SQRT_WIDTH == 8
+    std::size_t row = nt;  // the triplets (a, ·) start here; a's data are filled in once the row is compacted
+    for (std::size_t j = 0; j < nbc; j += 8) {
+      nt += compact_block<derivatives>(target, a, b0 + j, std::min<std::size_t>(8, nbc - j), rc2, g.narrow, nt);
+      if (nt >= kChunk) {
+        fill_member_a<derivatives>(target, a, row, nt);
+        gather_chunk_avx512<derivatives>(target, kChunk);
+        angular_chunk<M>(g, cut, A, B, k, kChunk, v, grad, nb.count);
+        nt = carry_over(k, nt);
+        row = nt;  // the carried triplets have a's data already
+      }
+    }
+    fill_member_a<derivatives>(target, a, row, nt);
+#else
     const double ax = A.x[a], ay = A.y[a], az = A.z[a];
     const double *bx = B.x.data() + b0, *by = B.y.data() + b0, *bz = B.z.data() + b0;
     if (g.narrow) {
@@ -629,16 +701,6 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
         r2[j] = dx * dx + dy * dy + dz * dz;
       }
     }
-#if MLP_ACSF_SQRT_WIDTH == 8
-    for (std::size_t j = 0; j < nbc; j += 8) {
-      nt += compact_block<derivatives>(target, a, b0 + j, std::min<std::size_t>(8, nbc - j), r2 + j, rc2, g.narrow, nt);
-      if (nt >= kChunk) {
-        gather_chunk_avx512<derivatives>(target, kChunk);
-        angular_chunk<M>(g, cut, A, B, k, kChunk, v, grad, nb.count);
-        nt = carry_over(k, nt);
-      }
-    }
-#else
     for (std::size_t j = 0; j < nbc; ++j) {  // branch-free compaction of the pairs inside the j–k cutoff
       ia[nt] = a;
       ib[nt] = b0 + j;
@@ -654,7 +716,7 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
   }
   if (nt > 0) {
 #if MLP_ACSF_SQRT_WIDTH == 8
-    for (auto* x : {k.ia.data(), k.idx.data()}) std::fill(x + nt, x + ((nt + 7) / 8) * 8, std::size_t{0});
+    std::fill(k.idx.data() + nt, k.idx.data() + ((nt + 7) / 8) * 8, std::size_t{0});  // gathered below
     gather_chunk_avx512<derivatives>(target, nt);
 #else
     gather_chunk(A, B, k, nt, derivatives);
@@ -662,7 +724,8 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
     angular_chunk<M>(g, cut, A, B, k, nt, v, grad, nb.count);
   }
   if (M != Mode::weighted)
-    for (std::size_t f = 0; f < F; ++f) q[g.functions[f].row] += lane_sum(k.acc.data() + f * kc, kc);
+    for (std::size_t f = 0; f < F; ++f)
+      q[g.functions[f].row] += g.functions[f].prefactor * k.acc[f];
 }
 
 

@@ -106,3 +106,22 @@ inline double lane_dot(const double* x, const double* y, std::size_t n) {
   return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
 }
 
+// lane_sum of three arrays in one pass: out[c] has the bits of lane_sum(x_c, n).
+inline void lane_sum3(const double* x, const double* y, const double* z, std::size_t n, double out[3]) {
+  double a[kLanes] = {}, b[kLanes] = {}, c[kLanes] = {};
+  std::size_t t = 0;
+  for (; t + kLanes <= n; t += kLanes)
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      a[l] += x[t + l];
+      b[l] += y[t + l];
+      c[l] += z[t + l];
+    }
+  for (std::size_t l = 0; l < kLanes && t + l < n; ++l) {
+    a[l] += x[t + l];
+    b[l] += y[t + l];
+    c[l] += z[t + l];
+  }
+  out[0] = ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+  out[1] = ((b[0] + b[4]) + (b[2] + b[6])) + ((b[1] + b[5]) + (b[3] + b[7]));
+  out[2] = ((c[0] + c[4]) + (c[2] + c[6])) + ((c[1] + c[5]) + (c[3] + c[7]));
+}

@@ -38,8 +38,10 @@ const char* kDescription =
     "variance; bpnn, a Behler-Parrinello neural network (one feed-forward network per element on standardised "
     "descriptors, trained with Adam and L-BFGS, optionally a committee). "
     "Energy per atom, force components and virial per atom enter the loss, each divided by its sigma. "
-    "By default the model is Δ-learned on top of ZBL core repulsion (switched off between 0.5 and 0.8 times the "
-    "sum of the covalent radii of each pair): the ZBL energy, forces and virial are subtracted from the labels, "
+    "By default the model is Δ-learned on top of ZBL core repulsion, switched on fully below 0.8 times the "
+    "shortest distance of each element pair in the input frames and off from that distance on (--zbl-radii "
+    "covalent: between 0.5 and 0.8 times the sum of the covalent radii): the ZBL energy, forces and virial are "
+    "subtracted from the labels, "
     "the remainder is fitted, and the model file stores ZBL so that the loaded model is learned + ZBL "
     "(reported as its own term); --no-zbl fits the labels as they are. "
     "--inner-cutoff adds an inner cutoff: each atom's learned energy is blended towards its free-atom value "
@@ -72,6 +74,7 @@ struct Options {
   int zeta = 4;
   mlp::LabelKeys labels;
   bool no_zbl = false;  // fit the labels as they are, store no baseline
+  std::string zbl_radii = "data";  // ZBL switching radii: from the data's shortest distances, or covalent radii
   bool inner_cutoff = false;     // blend the learned part out below the shortest distances of the data
   double inner_width = 0.2;      // inner cutoff: r_in = (1 - width) × shortest distance in the data
   mlp::tool::BpnnCliOptions bpnn;  // --model-type bpnn
@@ -307,7 +310,9 @@ int run(mlp::tool::Tool& tool, Options& o) {
               " frames; evaluate the result as " + o.output + "+" + o.long_range);
   }
   if (!o.no_zbl && o.model_type != "charges") {
-    baseline = mlp::default_zbl_baseline(p.species);
+    baseline = o.zbl_radii == "covalent"
+                   ? mlp::default_zbl_baseline(p.species)
+                   : mlp::data_zbl_baseline(p.data.frames, p.species, p.descriptor->cutoff());
     const mlp::BaselineSubtraction sub = mlp::subtract_baseline(*baseline, p.data.frames, o.labels);
     baseline_story = "baseline " + baseline->spec() + " subtracted from the labels of " +
                      std::to_string(sub.frames) + " frames (largest |E_zbl| " + format_lambda(sub.max_abs_energy) +
@@ -452,6 +457,12 @@ int main(int argc, char** argv) {
   app.add_flag("--no-zbl", o.no_zbl,
                "Fit the labels as they are, without the default ZBL core-repulsion baseline (the model file then "
                "stores no baseline)");
+  app.add_option("--zbl-radii", o.zbl_radii,
+                 "ZBL switching radii per pair: data (outer = shortest distance of the pair in the input frames, "
+                 "inner = 0.8 × that; covalent for pairs never seen) or covalent (0.5 and 0.8 × the covalent-radius "
+                 "sum)")
+      ->check(CLI::IsMember({"data", "covalent"}))
+      ->capture_default_str();
   app.add_flag("--inner-cutoff", o.inner_cutoff,
                "Blend each atom's learned energy towards the free atom below the shortest pair distances of the "
                "training data (see mlp-fit(1): safe only when atomic energies are well partitioned)");

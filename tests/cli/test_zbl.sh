@@ -16,7 +16,33 @@ grep -q -- "--no-zbl" "$TMP/out" || fail "--help lacks --no-zbl"
 expect_status 0 "default fit" -- "$FIT" --params "$TMP/acsf.json" "$DATA" -o "$TMP/zbl.mlp"
 grep -q "baseline zbl:" "$TMP/err" || fail "fit does not report the baseline: $(head -c 300 "$TMP/err")"
 grep -aq '"baseline":{"zbl":{' "$TMP/zbl.mlp" || fail "model header has no ZBL baseline"
-grep -aq '"outer_Si_Si":1.776' "$TMP/zbl.mlp" || fail "baseline lacks the per-pair radii"
+# Default radii from the data: outer = the shortest Si-Si distance of the frames (computed here independently).
+shortest=$(/usr/bin/python3 - "$DATA" << 'PY' 2>/dev/null || true
+import sys
+try:
+    from ase.io import read
+except ImportError:
+    sys.exit(0)
+d = 1e9
+for a in read(sys.argv[1], ":"):
+    m = a.get_all_distances(mic=True)
+    d = min([d] + [m[i][j] for i in range(len(a)) for j in range(i)])
+print(f"{d:.6f}")
+PY
+)
+outer=$(grep -ao '"outer_Si_Si":[0-9.e-]*' "$TMP/zbl.mlp" | cut -d: -f2)
+inner=$(grep -ao '"inner_Si_Si":[0-9.e-]*' "$TMP/zbl.mlp" | cut -d: -f2)
+[ -n "$outer" ] && [ -n "$inner" ] || fail "baseline lacks the per-pair radii"
+awk -v o="$outer" -v i="$inner" 'BEGIN { exit !(o > 1.5 && o < 2.6 && (i / o - 0.8)^2 < 1e-20) }' ||
+  fail "data radii: outer $outer, inner $inner"
+if [ -n "$shortest" ]; then
+  awk -v o="$outer" -v s="$shortest" 'BEGIN { exit !((o - s)^2 < 1e-10) }' ||
+    fail "outer_Si_Si $outer is not the shortest Si-Si distance $shortest (ASE)"
+fi
+expect_status 0 "--zbl-radii covalent fit" -- "$FIT" --params "$TMP/acsf.json" --zbl-radii covalent "$DATA" \
+  -o "$TMP/cov.mlp"
+grep -aq '"outer_Si_Si":1.776' "$TMP/cov.mlp" || fail "covalent baseline lacks the per-pair radii"
+expect_status 2 "--zbl-radii bad" -- "$FIT" --params "$TMP/acsf.json" --zbl-radii other "$DATA" -o "$TMP/x.mlp"
 expect_status 0 "--no-zbl fit" -- "$FIT" --params "$TMP/acsf.json" --no-zbl "$DATA" -o "$TMP/plain.mlp"
 grep -q "no baseline (--no-zbl)" "$TMP/err" || fail "--no-zbl not reported"
 grep -aq '"baseline"' "$TMP/plain.mlp" && fail "--no-zbl file has a baseline"
@@ -64,11 +90,14 @@ awk 'BEGIN{split("H-H H-C H-O C-C C-O O-O", P, " ");
   for (p = 1; p <= 6; p++) { split(P[p], e, "-");
     for (k = 0; k <= 135; k++) { r = 3.0 - 0.02 * k;
       printf "2\npair=%s r=%.4f pbc=\"F F F\"\n%s 0 0 0\n%s %.6f 0 0\n", P[p], r, e[1], e[2], r } } }' > "$TMP/dimers.xyz"
-# The default model type (linear, acsf-small) with and without the inner cutoff (both with ZBL).
+# The default model type (linear, acsf-small): default (ZBL radii from the data), covalent ZBL radii, and with the
+# inner cutoff.
+expect_status 0 "ethanol linear fit (--zbl-radii covalent)" -- "$FIT" -q --preset acsf-small --zbl-radii covalent \
+  "$TMP/eth.xyz" -o "$TMP/eth_lincov.mlp"
 expect_status 0 "ethanol linear fit (--inner-cutoff)" -- "$FIT" -q --preset acsf-small --inner-cutoff \
   "$TMP/eth.xyz" -o "$TMP/eth_lin.mlp"
 expect_status 0 "ethanol linear fit (default)" -- "$FIT" -q --preset acsf-small "$TMP/eth.xyz" -o "$TMP/eth_linnoic.mlp"
-for z in zbl nozbl lin linnoic; do
+for z in zbl nozbl lin linnoic lincov; do
   expect_status 0 "dimer scan ($z)" -- "$EVAL" --model "$TMP/eth_$z.mlp" --terms "$TMP/dimers.xyz" -o "$TMP/d_$z.xyz"
 done
 # Pair, r, total energy, zbl term (0 if none), per line.
@@ -90,12 +119,17 @@ table "$TMP/d_zbl.xyz" | verdict > "$TMP/v_zbl"
 table "$TMP/d_nozbl.xyz" | verdict > "$TMP/v_nozbl"
 table "$TMP/d_lin.xyz" | verdict > "$TMP/v_lin"
 table "$TMP/d_linnoic.xyz" | verdict > "$TMP/v_linnoic"
+table "$TMP/d_lincov.xyz" | verdict > "$TMP/v_lincov"
+echo "linear model with covalent ZBL radii"; cat "$TMP/v_lincov"
 echo "linear model with the inner cutoff"; cat "$TMP/v_lin"
 echo "linear without the inner cutoff"; cat "$TMP/v_linnoic"
 awk '$2 > 1e-6 { bad = bad " " $1 } END { if (bad != "") { print "pairs that do not repel:" bad; exit 1 } }' \
   "$TMP/v_lin" || fail "the linear model with an inner cutoff has a spurious short-range minimum"
-awk '$2 > 0.1 { n++ } END { exit !(n >= 1) }' "$TMP/v_linnoic" ||
-  fail "the linear model repels without the inner cutoff too: this test no longer shows the difference"
+# Data radii: ZBL takes over where the data end; the dives of the covalent-radius baseline (several eV) shrink.
+worst() { awk '$2 > m { m = $2 } END { print m + 0 }' "$1"; }
+echo "largest fall: data radii $(worst "$TMP/v_linnoic") eV, covalent radii $(worst "$TMP/v_lincov") eV"
+awk -v d="$(worst "$TMP/v_linnoic")" -v c="$(worst "$TMP/v_lincov")" 'BEGIN { exit !(d < 0.5 * c && c > 0.1) }' ||
+  fail "ZBL radii from the data do not reduce the linear model's short-range dives"
 echo "pair fall(eV) E(0.3 A) E_zbl(0.3 A): with ZBL"; cat "$TMP/v_zbl"
 echo "without ZBL"; cat "$TMP/v_nozbl"
 [ "$(wc -l < "$TMP/v_zbl")" -eq 6 ] || fail "expected 6 pairs in the ZBL scan"

@@ -252,3 +252,49 @@ TEST_CASE("Δ-learning with GAP: the saved model is the GAP term plus the stored
     CHECK(std::abs((r.energy - *reference_energy(original[f])) - (g.energy - *reference_energy(data[f]))) < 1e-9);
   }
 }
+
+TEST_CASE("data_zbl_baseline: outer radius at the data's shortest distance, zero on every training frame",
+          "[fit][baseline]") {
+  std::mt19937_64 rng(31);
+  std::vector<Structure> frames;
+  for (int f = 0; f < 4; ++f)
+    frames.push_back(test::random_structure(rng, 12, {1, 6}, test::random_cell(rng, 5.0, 6.0), {true, true, true}, 0.9));
+  // Shortest distance of each pair, by brute force over images (cells > 2 × 2.5 Å: one image shell is enough).
+  std::map<std::pair<int, int>, double> shortest;
+  for (const Structure& s : frames)
+    for (std::size_t i = 0; i < s.size(); ++i)
+      for (std::size_t j = 0; j < s.size(); ++j)
+        for (int a = -1; a <= 1; ++a)
+          for (int b = -1; b <= 1; ++b)
+            for (int c = -1; c <= 1; ++c) {
+              if (i == j && a == 0 && b == 0 && c == 0) continue;
+              const Vec3 d = s.positions.row(static_cast<Eigen::Index>(j)).transpose() +
+                             s.cell.transpose() * Vec3(a, b, c) - s.positions.row(static_cast<Eigen::Index>(i)).transpose();
+              const auto key = std::minmax(s.numbers[i], s.numbers[j]);
+              const auto it = shortest.find(key);
+              if (it == shortest.end() || d.norm() < it->second) shortest[key] = d.norm();
+            }
+  const auto model = data_zbl_baseline(frames, {1, 6, 8}, 5.0);
+  const auto& zbl = dynamic_cast<const Zbl&>(*model);
+  for (const auto& [pair, d] : shortest) {
+    CHECK(zbl.radii(pair.first, pair.second).outer == Approx(d).epsilon(1e-12));
+    CHECK(zbl.radii(pair.first, pair.second).inner == Approx(0.8 * d).epsilon(1e-12));
+  }
+  // Oxygen is never seen: covalent defaults.
+  CHECK(zbl.radii(8, 8).outer == Approx(0.8 * 2 * Zbl::covalent_radius_of(8)));
+  CHECK(zbl.radii(1, 8).inner == Approx(0.5 * (Zbl::covalent_radius_of(1) + Zbl::covalent_radius_of(8))));
+  // Zero on every training frame, so Δ-learning leaves the labels as they are.
+  for (const Structure& s : frames) {
+    const EvalResult r = evaluate(*model, s);
+    CHECK(r.energy == 0.0);
+    CHECK(r.forces.cwiseAbs().maxCoeff() == 0.0);
+  }
+  // Just inside the shortest C-C distance it repels.
+  Structure dimer;
+  dimer.resize(2);
+  dimer.numbers = {6, 6};
+  dimer.positions.setZero();
+  dimer.positions(1, 0) = 0.9 * shortest.at({6, 6});
+  CHECK(evaluate(*model, dimer).energy > 0.0);
+  CHECK_THROWS_AS(data_zbl_baseline(frames, {1, 6}, 5.0, 1.0), InputError);
+}

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <exception>
 
+#include "mlp/fit/inner_cutoff_fit.hpp"
+#include "mlp/model/zbl.hpp"
 #include "mlp/util/error.hpp"
 
 namespace mlp {
@@ -101,6 +103,22 @@ double baseline_isolated_atom_energy(const Model& baseline, int z) {
   request.forces = false;
   request.virial = false;
   return evaluate(baseline, s, request).energy;
+}
+
+std::unique_ptr<Model> data_zbl_baseline(const std::vector<Structure>& frames, const std::vector<int>& species,
+                                         double cutoff, double inner_fraction) {
+  if (!(inner_fraction >= 0.0 && inner_fraction < 1.0))
+    throw InputError("ZBL inner fraction must be in [0, 1), got " + std::to_string(inner_fraction), "", 0,
+                     "inner_fraction");
+  Zbl::Parameters parameters;
+  for (const auto& [pair, shortest] : shortest_pair_distances(frames, cutoff)) {
+    if (!(shortest > 0.0)) continue;  // atoms on top of each other: left to evaluate() to report
+    if (std::find(species.begin(), species.end(), pair.first) == species.end() ||
+        std::find(species.begin(), species.end(), pair.second) == species.end())
+      continue;
+    parameters.pairs[pair] = {inner_fraction * shortest, shortest};
+  }
+  return std::make_unique<Zbl>(Zbl(std::move(parameters)).resolved(species));
 }
 
 }  // namespace mlp

@@ -14,6 +14,7 @@
 // Isolated-atom energies stay consistent: a baseline that vanishes for a free atom (ZBL, any pair potential)
 // leaves isolated-atom frames unchanged. subtract_baseline() does not check this; baseline_isolated_atom_energy()
 // lets a caller do so.
+#include <memory>
 #include <vector>
 
 #include "mlp/core/structure.hpp"
@@ -41,6 +42,14 @@ void subtract_baseline(const Model& baseline, Structure& frame, const LabelKeys&
 /// The same for every frame (in parallel with OpenMP when available; the result does not depend on threads).
 BaselineSubtraction subtract_baseline(const Model& baseline, std::vector<Structure>& frames,
                                       const LabelKeys& labels = {});
+
+/// ZBL whose switching radii follow the training data (mlp-fit's default, the idea of pacemaker's core repulsion):
+/// for every pair of `species` that comes within `cutoff` (Å) in `frames`, outer = the shortest distance of that
+/// pair in the data and inner = inner_fraction × outer, so ZBL is exactly zero on every training structure and
+/// fully on just below where the data end; pairs never seen keep the covalent-radius defaults (0.5 and 0.8 ×
+/// (r_cov,a + r_cov,b)). Returns a Zbl restricted to `species` with every pair's radii written out.
+std::unique_ptr<Model> data_zbl_baseline(const std::vector<Structure>& frames, const std::vector<int>& species,
+                                         double cutoff, double inner_fraction = 0.8);
 
 /// Energy (eV) of `baseline` for one free atom of element z (0 for ZBL and every pair potential).
 double baseline_isolated_atom_energy(const Model& baseline, int z);

@@ -37,7 +37,7 @@ struct KernelScratch {
   Members A, B;
   std::size_t cap = 0, U = 0, C = 0, F = 0;
   std::vector<std::size_t> idx, ia;
-  std::vector<double> r2, r2c, ax, ay, az, ar, br, ainv, af, adf, tx, ty, tz, tinv, tf, tdf, rjk, inv_rjk, fjk, dfjk, cosv,
+  std::vector<double> r2, r2c, ax, ay, az, ar, br, ainv, af, adf, tx, ty, tz, tinv, tf, tdf, rjk, inv_rjk, fjk, dfjk, cosv, fab,
       fprod, arg, lc, base;
   std::vector<double> T, Ta, Tb, Ds, alpha_a, alpha_b, beta, cx, cy, cz, ex, ey, ez;
   std::vector<double> dga, tdg, E, EF, dt;  // [term * cap + t]
@@ -56,7 +56,7 @@ struct KernelScratch {
     idx.resize(cap);
     ia.resize(cap);
     for (auto* v : {&r2, &r2c, &ax, &ay, &az, &ar, &br, &ainv, &af, &adf, &tx, &ty, &tz, &tinv, &tf, &tdf, &rjk, &inv_rjk, &fjk,
-                    &dfjk, &cosv, &fprod, &arg, &lc, &base, &T, &Ta, &Tb, &Ds, &alpha_a, &alpha_b, &beta, &cx, &cy, &cz,
+                    &dfjk, &cosv, &fab, &fprod, &arg, &lc, &base, &T, &Ta, &Tb, &Ds, &alpha_a, &alpha_b, &beta, &cx, &cy, &cz,
                     &ex, &ey, &ez})
       v->resize(cap);
     for (auto* v : {&dga, &tdg, &E, &EF, &dt}) v->resize(cap * U);

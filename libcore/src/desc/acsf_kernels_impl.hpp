@@ -310,20 +310,32 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
   double *tx = k.tx.data(), *ty = k.ty.data(), *tz = k.tz.data(), *tinv = k.tinv.data(), *tf = k.tf.data(),
          *tdf = k.tdf.data(), *rjk = k.rjk.data(), *inv_rjk = k.inv_rjk.data(), *fjk = k.fjk.data(),
          *dfjk = k.dfjk.data(), *cosv = k.cosv.data(), *fprod = k.fprod.data(), *arg = k.arg.data();
+  // cos θ and f_c(r_ij) f_c(r_ik); the AVX-512 compaction has computed both for rows (the same expressions).
+#if MLP_ACSF_SQRT_WIDTH == 8
+  constexpr bool compacted = M == Mode::values;
+#else
+  constexpr bool compacted = false;
+#endif
+  double* fab = k.fab.data();
+  if (!compacted) {
 #pragma omp simd
-  for (std::size_t t = 0; t < nt; ++t) cosv[t] = (ax[t] * tx[t] + ay[t] * ty[t] + az[t] * tz[t]) * (ainv[t] * tinv[t]);
+    for (std::size_t t = 0; t < nt; ++t) {
+      cosv[t] = (ax[t] * tx[t] + ay[t] * ty[t] + az[t] * tz[t]) * (ainv[t] * tinv[t]);
+      fab[t] = af[t] * tf[t];
+    }
+  }
   if (g.narrow) {
     sqrt_array(k.r2c.data(), rjk, nt);
     cutoff_array(cut, rjk, nt, fjk, dfjk, derivatives, true);  // r_jk² < rc² from the compaction
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) {
-      fprod[t] = af[t] * tf[t] * fjk[t];
+      fprod[t] = fab[t] * fjk[t];
       if (derivatives) inv_rjk[t] = 1.0 / rjk[t];
     }
   } else {
 #pragma omp simd
     for (std::size_t t = 0; t < nt; ++t) {
-      fprod[t] = af[t] * tf[t];
+      fprod[t] = fab[t];
       fjk[t] = 1.0;
       dfjk[t] = 0.0;
       inv_rjk[t] = 0.0;
@@ -562,7 +574,7 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
 // arrays do not force the vectors' data pointers to be reloaded.
 struct CompactTarget {
   const double *Ax, *Ay, *Az, *Ar, *Ai, *Af, *Adf, *Bx, *By, *Bz, *Br, *Bi, *Bf, *Bdf;
-  double *ax, *ay, *az, *ar, *ainv, *af, *adf, *tx, *ty, *tz, *br, *tinv, *tf, *tdf, *r2c;
+  double *ax, *ay, *az, *ar, *ainv, *af, *adf, *tx, *ty, *tz, *br, *tinv, *tf, *tdf, *r2c, *cosv, *fab;
   std::size_t *ia, *ib;
   CompactTarget(const Members& A, const Members& B, KernelScratch& k)
       : Ax(A.x.data()), Ay(A.y.data()), Az(A.z.data()), Ar(A.r.data()), Ai(A.inv.data()), Af(A.f.data()),
@@ -570,7 +582,7 @@ struct CompactTarget {
         Bf(B.f.data()), Bdf(B.df.data()), ax(k.ax.data()), ay(k.ay.data()), az(k.az.data()), ar(k.ar.data()),
         ainv(k.ainv.data()), af(k.af.data()), adf(k.adf.data()), tx(k.tx.data()), ty(k.ty.data()),
         tz(k.tz.data()), br(k.br.data()), tinv(k.tinv.data()), tf(k.tf.data()), tdf(k.tdf.data()),
-        r2c(k.r2c.data()), ia(k.ia.data()), ib(k.idx.data()) {}
+        r2c(k.r2c.data()), cosv(k.cosv.data()), fab(k.fab.data()), ia(k.ia.data()), ib(k.idx.data()) {}
 };
 
 // Appends the triplets (a, b), b = b0 .. b0 + n − 1 (n <= 8), with r2[b − b0] < rc2 (all of them for wide groups)
@@ -583,20 +595,34 @@ inline __attribute__((always_inline)) std::size_t compact_block(const CompactTar
                                                                 std::size_t nt) {
   const __mmask8 live = static_cast<__mmask8>(n >= 8 ? 0xffu : (1u << n) - 1u);
   __mmask8 keep = live;
+  const __m512d bx = _mm512_maskz_loadu_pd(live, c.Bx + b0), by = _mm512_maskz_loadu_pd(live, c.By + b0),
+                bz = _mm512_maskz_loadu_pd(live, c.Bz + b0);
+  const __m512d ax = _mm512_set1_pd(c.Ax[a]), ay = _mm512_set1_pd(c.Ay[a]), az = _mm512_set1_pd(c.Az[a]);
   if (narrow) {  // r_jk² = |d_b − d_a|², as the generic path computes it (no contraction)
-    const __m512d dx = _mm512_sub_pd(_mm512_maskz_loadu_pd(live, c.Bx + b0), _mm512_set1_pd(c.Ax[a]));
-    const __m512d dy = _mm512_sub_pd(_mm512_maskz_loadu_pd(live, c.By + b0), _mm512_set1_pd(c.Ay[a]));
-    const __m512d dz = _mm512_sub_pd(_mm512_maskz_loadu_pd(live, c.Bz + b0), _mm512_set1_pd(c.Az[a]));
+    const __m512d dx = _mm512_sub_pd(bx, ax), dy = _mm512_sub_pd(by, ay), dz = _mm512_sub_pd(bz, az);
     const __m512d r2 =
         _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(dx, dx), _mm512_mul_pd(dy, dy)), _mm512_mul_pd(dz, dz));
     keep = _mm512_mask_cmp_pd_mask(live, r2, _mm512_set1_pd(rc2), _CMP_LT_OQ);
     _mm512_storeu_pd(c.r2c + nt, _mm512_maskz_compress_pd(keep, r2));
   }
-  const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-  const __m512i b = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(b0)), lanes);
-  _mm512_storeu_si512(c.ib + nt, _mm512_maskz_compress_epi64(keep, b));
-  _mm512_storeu_si512(c.ia + nt, _mm512_set1_epi64(static_cast<long long>(a)));
-  (void)derivatives;
+  if (!derivatives) {
+    // Rows need of the members only cos θ, f_c(r_ij) f_c(r_ik) and the distances: computed here, as angular_chunk
+    // computes them on the other paths (same expressions), and compressed like the rest, instead of twelve
+    // per-triplet copies of member data. The r_ij are filled in by fill_member_a.
+    const __m512d dot =
+        _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(ax, bx), _mm512_mul_pd(ay, by)), _mm512_mul_pd(az, bz));
+    const __m512d inv = _mm512_mul_pd(_mm512_set1_pd(c.Ai[a]), _mm512_maskz_loadu_pd(live, c.Bi + b0));
+    _mm512_storeu_pd(c.cosv + nt, _mm512_maskz_compress_pd(keep, _mm512_mul_pd(dot, inv)));
+    const __m512d fab = _mm512_mul_pd(_mm512_set1_pd(c.Af[a]), _mm512_maskz_loadu_pd(live, c.Bf + b0));
+    _mm512_storeu_pd(c.fab + nt, _mm512_maskz_compress_pd(keep, fab));
+    _mm512_storeu_pd(c.br + nt, _mm512_maskz_compress_pd(keep, _mm512_maskz_loadu_pd(live, c.Br + b0)));
+  }
+  if (derivatives) {  // the members of each triplet, for the gathers and the scatter
+    const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i b = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(b0)), lanes);
+    _mm512_storeu_si512(c.ib + nt, _mm512_maskz_compress_epi64(keep, b));
+    _mm512_storeu_si512(c.ia + nt, _mm512_set1_epi64(static_cast<long long>(a)));
+  }
   return static_cast<std::size_t>(__builtin_popcount(keep));
 }
 
@@ -608,17 +634,18 @@ void fill_member_a(const CompactTarget& c, std::size_t a, std::size_t begin, std
     const __m512d v = _mm512_set1_pd(x);
     for (std::size_t t = begin; t < end; t += 8) _mm512_storeu_pd(dst + t, v);
   };
+  fill(c.ar, c.Ar[a]);
+  if (!derivatives) return;  // rows: the rest is in compact_block's cos θ and f_c products
   fill(c.ax, c.Ax[a]);
   fill(c.ay, c.Ay[a]);
   fill(c.az, c.Az[a]);
-  fill(c.ar, c.Ar[a]);
   fill(c.ainv, c.Ai[a]);
   fill(c.af, c.Af[a]);
-  if (derivatives) fill(c.adf, c.Adf[a]);
+  fill(c.adf, c.Adf[a]);
 }
 
-// The b members' data of the nt compacted triplets, by hardware gathers (the arrays have spare entries).
-template <bool derivatives>
+// The b members' data of the nt compacted triplets, by hardware gathers (the arrays have spare entries); for the
+// derivatives only (rows take theirs from compact_block).
 void gather_chunk_avx512(const CompactTarget& c, std::size_t nt) {
   for (std::size_t t = 0; t < nt; t += 8) {
     const __m512i b = _mm512_loadu_si512(c.ib + t);
@@ -632,7 +659,7 @@ void gather_chunk_avx512(const CompactTarget& c, std::size_t nt) {
     take(c.br, c.Br, b);
     take(c.tinv, c.Bi, b);
     take(c.tf, c.Bf, b);
-    if (derivatives) take(c.tdf, c.Bdf, b);
+    take(c.tdf, c.Bdf, b);
   }
 }
 
@@ -640,7 +667,7 @@ void gather_chunk_avx512(const CompactTarget& c, std::size_t nt) {
 inline std::size_t carry_over(KernelScratch& k, std::size_t nt) {
   const std::size_t rest = nt - kChunk;
   for (auto* v : {&k.ax, &k.ay, &k.az, &k.ar, &k.ainv, &k.af, &k.adf, &k.tx, &k.ty, &k.tz, &k.br, &k.tinv, &k.tf,
-                  &k.tdf, &k.r2c})
+                  &k.tdf, &k.r2c, &k.cosv, &k.fab})
     std::copy(v->begin() + static_cast<std::ptrdiff_t>(kChunk), v->begin() + static_cast<std::ptrdiff_t>(nt), v->begin());
   for (auto* v : {&k.ia, &k.idx})
     std::copy(v->begin() + static_cast<std::ptrdiff_t>(kChunk), v->begin() + static_cast<std::ptrdiff_t>(nt), v->begin());
@@ -684,7 +711,7 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
       nt += compact_block<derivatives>(target, a, b0 + j, std::min<std::size_t>(8, nbc - j), rc2, g.narrow, nt);
       if (nt >= kChunk) {
         fill_member_a<derivatives>(target, a, row, nt);
-        gather_chunk_avx512<derivatives>(target, kChunk);
+        if (derivatives) gather_chunk_avx512(target, kChunk);
         angular_chunk<M>(g, cut, A, B, k, kChunk, v, grad, nb.count);
         nt = carry_over(k, nt);
         row = nt;  // the carried triplets have a's data already
@@ -716,8 +743,10 @@ void angular_group(const ElementPlan& plan, const AngularGroup& g, NeighbourBloc
   }
   if (nt > 0) {
 #if MLP_ACSF_SQRT_WIDTH == 8
-    std::fill(k.idx.data() + nt, k.idx.data() + ((nt + 7) / 8) * 8, std::size_t{0});  // gathered below
-    gather_chunk_avx512<derivatives>(target, nt);
+    if (derivatives) {
+      std::fill(k.idx.data() + nt, k.idx.data() + ((nt + 7) / 8) * 8, std::size_t{0});  // gathered below
+      gather_chunk_avx512(target, nt);
+    }
 #else
     gather_chunk(A, B, k, nt, derivatives);
 #endif

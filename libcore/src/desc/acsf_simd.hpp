@@ -107,6 +107,30 @@ inline double lane_dot(const double* x, const double* y, std::size_t n) {
 }
 
 // lane_sum of three arrays in one pass: out[c] has the bits of lane_sum(x_c, n).
+#if MLP_ACSF_SQRT_WIDTH == 8
+// AVX-512: the eight partial sums in one register, the tail by merge-masked adds (lanes past n keep their sum
+// exactly), then the same pairwise combination: the bits of the generic code, without its scalar tail loop.
+// (The masked extracts: GCC 12's plain ones trip -Wmaybe-uninitialized.)
+inline double lane_combine(__m512d acc) {  // ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))
+  const __m256d h =
+      _mm256_add_pd(_mm512_maskz_extractf64x4_pd(0xff, acc, 0), _mm512_maskz_extractf64x4_pd(0xff, acc, 1));
+  const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
+}
+
+inline void lane_sum3(const double* x, const double* y, const double* z, std::size_t n, double out[3]) {
+  __m512d a = _mm512_setzero_pd(), b = _mm512_setzero_pd(), c = _mm512_setzero_pd();
+  for (std::size_t t = 0; t < n; t += kLanes) {
+    const __mmask8 m = static_cast<__mmask8>(n - t >= kLanes ? 0xffu : (1u << (n - t)) - 1u);
+    a = _mm512_mask_add_pd(a, m, a, _mm512_maskz_loadu_pd(m, x + t));
+    b = _mm512_mask_add_pd(b, m, b, _mm512_maskz_loadu_pd(m, y + t));
+    c = _mm512_mask_add_pd(c, m, c, _mm512_maskz_loadu_pd(m, z + t));
+  }
+  out[0] = lane_combine(a);
+  out[1] = lane_combine(b);
+  out[2] = lane_combine(c);
+}
+#else
 inline void lane_sum3(const double* x, const double* y, const double* z, std::size_t n, double out[3]) {
   double a[kLanes] = {}, b[kLanes] = {}, c[kLanes] = {};
   std::size_t t = 0;
@@ -125,3 +149,4 @@ inline void lane_sum3(const double* x, const double* y, const double* z, std::si
   out[1] = ((b[0] + b[4]) + (b[2] + b[6])) + ((b[1] + b[5]) + (b[3] + b[7]));
   out[2] = ((c[0] + c[4]) + (c[2] + c[6])) + ((c[1] + c[5]) + (c[3] + c[7]));
 }
+#endif

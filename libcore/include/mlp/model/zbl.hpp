@@ -26,6 +26,8 @@
 // ZBL term and metatrain's ZBL use Σr_cov as the outer radius (with a polynomial envelope, or inner = 0);
 // pacemaker (ACE) switches its core repulsion on below the smallest distance found in the training data;
 // GAP fits usually add a pair potential or a 2-body GAP fitted to dimers. Our choice sits between NEP and MACE.
+// mlp-fit does not use these defaults for pairs its data contain: it writes per-pair radii from the shortest
+// distances of the training frames (data_zbl_baseline(), mlp/fit/baseline.hpp), as pacemaker does.
 //
 // Spec keys (all lengths Å):
 //   inner_factor, outer_factor   the factors above (defaults 0.5, 0.8; 0 <= inner_factor < outer_factor)

@@ -399,6 +399,15 @@ void angular_chunk(const AngularGroup& g, const CutoffFunction& cut, const Membe
     // One fused pass for the common ζ = 1..4 (the products in the order of the scalar square-and-multiply);
     // otherwise lc first, then the power by repeated squaring or std::pow.
     auto fused = [&](auto power) {
+      if (!derivatives) {  // rows: pw only
+#pragma omp simd
+        for (std::size_t t = 0; t < nt; ++t) {
+          const double x = 1.0 + lambda * cosv[t];
+          const double ok = x > 0.0 ? 1.0 : 0.0;
+          pw[t] = ok * (power(x) * x);
+        }
+        return;
+      }
 #pragma omp simd
       for (std::size_t t = 0; t < nt; ++t) {
         const double x = 1.0 + lambda * cosv[t];

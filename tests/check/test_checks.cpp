@@ -151,7 +151,7 @@ TEST_CASE("bare opposite charges collapse: fusion (and NVE) fail, not error", "[
   CHECK(exit_status(results) == 64 + 32);
 }
 
-TEST_CASE("an energy-shifted cutoff (force jumps at rc) fails check 6; force-shifted passes", "[check]") {
+TEST_CASE("an energy-shifted cutoff (force jumps at rc) fails check 6, force-shifted passes", "[check]") {
   Structure s;
   s.resize(2);
   s.numbers = {18, 18};

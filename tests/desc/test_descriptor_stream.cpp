@@ -227,7 +227,7 @@ TEST_CASE("descriptor stream: a file truncated at any byte is a clean InputError
   }
 }
 
-TEST_CASE("descriptor stream: flipped bytes are detected; a changed value by the CRC", "[descriptor_stream]") {
+TEST_CASE("descriptor stream: flipped bytes are detected, a changed value by the CRC", "[descriptor_stream]") {
   std::vector<double> rows;
   const std::string bytes = small_file(&rows);
   REQUIRE(rows.size() > 2);

@@ -163,7 +163,7 @@ TEST_CASE("SOAP basis: the GTO radial basis is orthonormal with weight r^2", "[s
   CHECK_THROWS_AS(GtoRadialBasis(4, -1.0), InputError);
 }
 
-TEST_CASE("SOAP basis: the radial-integral spline reproduces quadrature; derivatives match finite differences", "[soap]") {
+TEST_CASE("SOAP basis: the radial-integral spline reproduces quadrature, derivatives match finite differences", "[soap]") {
   const double rc = 5.0, sigma = 0.5;
   const GtoRadialBasis g(8, rc);
   const SoapRadialIntegral R(g, 6, sigma, rc);

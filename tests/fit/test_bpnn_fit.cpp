@@ -137,7 +137,7 @@ TEST_CASE("bpnn loss gradient (energy, forces, stress) equals central finite dif
   }
 }
 
-TEST_CASE("bpnn fit: the model predicts what the loss saw; 1 and 2 threads give the same bits", "[fit][bpnn]") {
+TEST_CASE("bpnn fit: the model predicts what the loss saw, 1 and 2 threads give the same bits", "[fit][bpnn]") {
   const std::vector<Structure> frames = lj_frames(3, 10, 6, {1, 8}, 4.2, 5.0);
   const Split split = all_but_last(frames.size(), 3);
   const auto d = acsf({1, 8}, 3.5, 4);

@@ -47,7 +47,7 @@ Structure cluster(std::mt19937_64& rng, std::size_t n = 8) {
 
 }  // namespace
 
-TEST_CASE("learned charges: forces and virial equal finite differences; invariant; exact total charge",
+TEST_CASE("learned charges: forces and virial equal finite differences, invariant, exact total charge",
           "[fit][charges]") {
   std::mt19937_64 rng(23);
   const LearnedCharges model = known_model(acsf());

@@ -117,7 +117,7 @@ TEST_CASE("container: truncation at every byte is a clean InputError", "[contain
   }
 }
 
-TEST_CASE("container: a flipped bit anywhere is an InputError; in a payload it is a CRC mismatch", "[container]") {
+TEST_CASE("container: a flipped bit anywhere is an InputError, in a payload it is a CRC mismatch", "[container]") {
   const std::string bytes = small_file();
   for (std::size_t pos = 0; pos < bytes.size(); ++pos) {
     for (int bit : {0, 7}) {

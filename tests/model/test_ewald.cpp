@@ -166,7 +166,7 @@ TEST_CASE("ewald: smeared charges stay finite at contact and approach point char
   CHECK(evaluate(*m, s, EvalRequest{}).energy == Approx(-kKe / 12.0).epsilon(1e-12));
 }
 
-TEST_CASE("ewald: Debye length from ionic strength; permittivity scales energies", "[ewald]") {
+TEST_CASE("ewald: Debye length from ionic strength, permittivity scales energies", "[ewald]") {
   // λ_D = 0.304 nm / √(I/M) for water at 25 °C (Israelachvili, Intermolecular and Surface Forces).
   CHECK(debye_length(0.15, 78.5, 298.15) == Approx(3.04 / std::sqrt(0.15)).epsilon(3e-3));
   Structure s = rocksalt(5.64);

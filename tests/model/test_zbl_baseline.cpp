@@ -146,7 +146,7 @@ TEST_CASE("zbl: global and per-pair radii override the covalent defaults", "[zbl
   CHECK_THAT(input_error([] { make_model("zbl:cutoff=3"); }), Contains("inner_X_Y"));
 }
 
-TEST_CASE("zbl: elements restricts the model and its cutoff; resolved() writes every pair out", "[zbl]") {
+TEST_CASE("zbl: elements restricts the model and its cutoff, resolved() writes every pair out", "[zbl]") {
   const auto m = make_model("zbl:elements=O_C_H");
   CHECK(m->spec() == "zbl:inner_factor=0.5,outer_factor=0.8,elements=H_C_O");
   CHECK(m->cutoff() == 0.8 * (Zbl::covalent_radius_of(6) + Zbl::covalent_radius_of(6)));

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <string>
 
-#include "mlp/core/elements.hpp"
 #include "mlp/geom/neighbor_list.hpp"
+#include "mlp/model/zbl.hpp"
 #include "mlp/util/error.hpp"
 
 namespace mlp {
@@ -37,6 +37,7 @@ InnerCutoff data_inner_cutoff(const std::vector<Structure>& frames, const std::v
   if (!(width > 0.0 && width <= 1.0))
     throw InputError("inner cutoff width must be in (0, 1], got " + std::to_string(width), "", 0, "inner_width");
   const auto shortest = shortest_pair_distances(frames, cutoff);
+  const Zbl default_zbl{Zbl::Parameters{}};
   InnerCutoff inner;
   for (std::size_t p = 0; p < species.size(); ++p)
     for (std::size_t q = p; q < species.size(); ++q) {
@@ -45,8 +46,8 @@ InnerCutoff data_inner_cutoff(const std::vector<Structure>& frames, const std::v
       if (it != shortest.end() && it->second > 0.0) {
         inner.set(a, b, {(1.0 - width) * it->second, it->second});
       } else {
-        const double sum = covalent_radius(a) + covalent_radius(b);
-        inner.set(a, b, {0.5 * sum, 0.8 * sum});
+        const Zbl::Radii zbl = default_zbl.radii(a, b);  // ZBL's own default range, so the two cannot drift apart
+        inner.set(a, b, {zbl.inner, zbl.outer});
       }
     }
   return inner;

@@ -5,16 +5,13 @@
 
 #include "mlp/core/elements.hpp"
 #include "mlp/util/error.hpp"
+#include "mlp/util/smooth_step.hpp"
 
 namespace mlp {
 
 namespace {
 
 std::pair<int, int> key(int a, int b) { return a < b ? std::make_pair(a, b) : std::make_pair(b, a); }
-
-// C² smoothstep and its derivative on [0, 1].
-double smoothstep(double x) { return x <= 0.0 ? 0.0 : x >= 1.0 ? 1.0 : x * x * x * (10.0 + x * (-15.0 + 6.0 * x)); }
-double smoothstep_derivative(double x) { return x <= 0.0 || x >= 1.0 ? 0.0 : 30.0 * x * x * (1.0 - x) * (1.0 - x); }
 
 }  // namespace
 
@@ -88,7 +85,7 @@ double InnerCutoff::factor(const Structure& s, const NeighborList& nl, std::size
     if (!range || r >= range->r_out) continue;
     const double width = range->r_out - range->r_in;
     const double x = (r - range->r_in) / width;
-    terms.push_back({k, smoothstep(x), smoothstep_derivative(x) / width});
+    terms.push_back({k, smootherstep(x), smootherstep_derivative(x) / width});
   }
   double product = 1.0;
   for (const Term& t : terms) product *= t.value;

@@ -6,6 +6,7 @@
 #include "mlp/core/elements.hpp"
 #include "mlp/model/registry.hpp"
 #include "mlp/util/error.hpp"
+#include "mlp/util/smooth_step.hpp"
 #include "spec_support.hpp"
 
 namespace mlp {
@@ -128,8 +129,8 @@ void Zbl::phi(const PairParams& pp, double r, double& energy, double& denergy_dr
     energy = denergy_dr = 0.0;
     return;
   }
-  const double S = 1.0 - t * t * t * (10.0 - 15.0 * t + 6.0 * t * t);
-  const double dS = -30.0 * t * t * (1.0 - t) * (1.0 - t) / width;
+  const double S = 1.0 - smootherstep(t);
+  const double dS = -smootherstep_derivative(t) / width;
   energy = e * S;
   denergy_dr = de * S + e * dS;
 }

@@ -34,8 +34,8 @@ const char* kDescription =
     "Fit a machine-learned interatomic potential to structures labelled with energies, forces and stresses "
     "(extended XYZ), and write it as a model file for mlp-eval, mlp-md and mlp-check. Model types: linear, "
     "E = sum over atoms of w_Z.q_i + E_Z on per-atom descriptors q (ACSF, SOAP), by ridge regression; gap, a sparse "
-    "Gaussian process with the SOAP kernel delta^2 (q.x)^zeta on sparse points (CUR, FPS or random), with predictive "
-    "variance; bpnn, a Behler-Parrinello neural network (one feed-forward network per element on standardised "
+    "Gaussian process with the SOAP kernel delta^2 (q.x)^zeta on sparse points (CUR, FPS or random), optionally plus a "
+    "two-body distance kernel (--two-body), with predictive variance; bpnn, a Behler-Parrinello neural network (one feed-forward network per element on standardised "
     "descriptors, trained with Adam and L-BFGS, optionally a committee). "
     "Energy per atom, force components and virial per atom enter the loss, each divided by its sigma. "
     "By default the model is Δ-learned on top of ZBL core repulsion, switched on fully below 0.8 times the "
@@ -53,6 +53,7 @@ const char* kExamples =
     "  mlp-fit --preset acsf-small train.xyz -o si.mlp\n"
     "  mlp-fit --params acsf.json --valid-fraction 0.1 --seed 7 --lambda auto train.xyz -o si.mlp\n"
     "  mlp-fit --model-type gap --preset soap-default --sparse-points 1000 --valid-fraction 0.1 train.xyz -o gap.mlp\n"
+    "  mlp-fit --model-type gap --preset soap-default --two-body --two-body-delta 2 train.xyz -o gap2b.mlp\n"
     "  mlp-fit --preset acsf-small --no-zbl train.xyz -o plain.mlp     # no ZBL baseline\n"
     "  mlp-fit --model-type charges --preset acsf-small --charges-key hirshfeld_charges train.xyz -o q.mlp\n"
     "  mlp-fit --preset acsf-small --long-range q.mlp train.xyz -o short.mlp   # then: mlp-eval -m short.mlp+q.mlp\n"
@@ -72,6 +73,9 @@ struct Options {
   std::string sparse_method = "cur";
   double delta = 1.0, jitter = 1e-8;  // eV; relative to delta^2
   int zeta = 4;
+  bool two_body = false;  // GAP: add the two-body distance kernel
+  mlp::GapTwoBodyFitOptions two_body_options;
+  double two_body_cutoff = 0.0;  // Å; 0: the descriptor's cutoff
   mlp::LabelKeys labels;
   bool no_zbl = false;  // fit the labels as they are, store no baseline
   std::string zbl_radii = "data";  // ZBL switching radii: from the data's shortest distances, or covalent radii
@@ -183,20 +187,33 @@ Fitted fit_gap_model(const Options& o, const Problem& p, mlp::tool::Tool& tool, 
   fit.selection = mlp::parse_sparse_selection(o.sparse_method);
   fit.jitter = o.jitter;
   fit.seed = o.seed;
+  std::size_t sparse_total = o.sparse_points * p.species.size();
+  std::string two_body_note;
+  if (o.two_body) {
+    fit.two_body = o.two_body_options;
+    fit.two_body->kernel.cutoff = o.two_body_cutoff > 0.0 ? o.two_body_cutoff : p.descriptor->cutoff();
+    const std::size_t pairs = p.species.size() * (p.species.size() + 1) / 2;
+    sparse_total += pairs * fit.two_body->sparse_points;
+    const mlp::GapTwoBodyKernel& k = fit.two_body->kernel;
+    two_body_note = "; two-body term: " + std::to_string(fit.two_body->sparse_points) + " distances per pair, delta " +
+                    format_lambda(k.delta) + " eV, theta " + format_lambda(k.theta) + " Å, cutoff " +
+                    format_lambda(k.cutoff) + " Å (width " + format_lambda(k.cutoff_width) + " Å)";
+  }
   std::size_t atoms = 0, d = 0;
   for (std::size_t f : p.split.train) atoms += p.data.frames[f].size();
   for (int z : p.species) d = std::max(d, p.descriptor->size(z));
-  const double mib = static_cast<double>(mlp::gap_fit_memory_bytes(o.sparse_points * p.species.size(), d, atoms, 0,
-                                                                   p.largest)) /
-                     (1024.0 * 1024.0);
+  const double mib =
+      static_cast<double>(mlp::gap_fit_memory_bytes(sparse_total, d, atoms, 0, p.largest)) / (1024.0 * 1024.0);
   tool.note("GAP: up to " + std::to_string(o.sparse_points) + " sparse points per element (" + o.sparse_method +
-            "), delta " + format_lambda(o.delta) + " eV, zeta " + std::to_string(o.zeta) + "; about " +
-            format_lambda(mib) + " MiB at the peak of the fit");
+            "), delta " + format_lambda(o.delta) + " eV, zeta " + std::to_string(o.zeta) + two_body_note +
+            "; about " + format_lambda(mib) + " MiB at the peak of the fit");
   result = mlp::fit_gap(p.descriptor, p.data.frames, p.split, p.isolated.energy, fit, [&] { progress.step(); });
   std::string report = "sparse points:";
   for (const auto& kv : result.sparse_points)
     report += " " + mlp::element_symbol(kv.first) + " " + std::to_string(kv.second) + " of " +
               std::to_string(result.candidates.at(kv.first)) + " distinct environments";
+  for (const auto& kv : result.two_body_sparse_points)
+    report += ", " + mlp::element_pair_name(kv.first) + " " + std::to_string(kv.second) + " distances";
   report += "; " + std::to_string(result.observations) + " observations, jitter " + format_lambda(result.jitter) +
             " eV^2, prior term " + format_lambda(result.regularisation) +
             "\nloss terms (sum of (residual/sigma)^2, observations):\n" + format_loss("train", result.train);
@@ -273,6 +290,10 @@ int run(mlp::tool::Tool& tool, Options& o) {
     throw CLI::ValidationError("--model-type",
                                "'" + o.model_type + "' is not available (available: linear, gap, charges, bpnn)");
   if (o.model_type == "bpnn") mlp::tool::bpnn_fit_options(o.bpnn);  // usage errors before any data is read
+  if (o.two_body && o.model_type != "gap") throw CLI::ValidationError("--two-body", "needs --model-type gap");
+  if (o.two_body && o.inner_cutoff)
+    throw CLI::ValidationError("--two-body", "cannot be combined with --inner-cutoff (the inner cutoff blends each "
+                                             "atom's descriptor energy; the pair term is not part of it)");
   if (o.model_type == "gap") try {
       mlp::parse_sparse_selection(o.sparse_method);
     } catch (const mlp::InputError& e) {
@@ -442,6 +463,30 @@ int main(int argc, char** argv) {
   app.add_option("--zeta", o.zeta, "GAP: exponent zeta of the SOAP dot-product kernel")->capture_default_str();
   app.add_option("--jitter", o.jitter, "GAP: jitter added to K_MM's diagonal, relative to delta^2")
       ->capture_default_str();
+  auto* two_body = app.add_flag("--two-body", o.two_body,
+                                "GAP: add a two-body term, a GP over pair distances with a squared-exponential "
+                                "kernel, fitted jointly with SOAP (QUIP's distance_2b)");
+  app.add_option("--two-body-delta", o.two_body_options.kernel.delta, "GAP two-body: energy scale delta (eV)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->needs(two_body);
+  app.add_option("--two-body-theta", o.two_body_options.kernel.theta, "GAP two-body: length scale theta (Å)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->needs(two_body);
+  app.add_option("--two-body-cutoff", o.two_body_cutoff, "GAP two-body: cutoff (Å); default the descriptor's")
+      ->check(CLI::PositiveNumber)
+      ->needs(two_body);
+  app.add_option("--two-body-width", o.two_body_options.kernel.cutoff_width,
+                 "GAP two-body: width of the cutoff switch below the cutoff (Å)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->needs(two_body);
+  app.add_option("--two-body-sparse", o.two_body_options.sparse_points,
+                 "GAP two-body: sparse distances per element pair, evenly spaced from the pair's shortest training "
+                 "distance to the cutoff")
+      ->capture_default_str()
+      ->needs(two_body);
   app.add_option("--energy-sigma", o.energy_sigma, "Sigma of the energy per atom (eV/atom), or 'off'")
       ->capture_default_str();
   app.add_option("--force-sigma", o.force_sigma, "Sigma of force components (eV/Å), or 'off'")->capture_default_str();

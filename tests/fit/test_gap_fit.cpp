@@ -14,6 +14,7 @@
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/fit/dataset.hpp"
 #include "mlp/fit/gap_fit.hpp"
+#include "mlp/model/registry.hpp"
 #include "mlp/util/error.hpp"
 #include "test_support.hpp"
 
@@ -225,6 +226,157 @@ TEST_CASE("GAP variance is ~0 at a training environment, larger away from the da
   }
 }
 
+namespace {
+
+// Brute-force pieces of the DTC solution with a two-body term, energies only: the column vector of one frame's
+// energy against every sparse point (SOAP points, then the two-body distances in the model's stacked order),
+// written out from the definitions, and the prior variance of its energy.
+Eigen::VectorXd energy_columns(const GapModel& m, const Structure& s) {
+  const GapTwoBody& tb = *m.two_body();
+  Eigen::VectorXd c = Eigen::VectorXd::Zero(m.sparse_count() + tb.sparse_count());
+  const double d2 = m.kernel().delta * m.kernel().delta;
+  const DescriptorValues q = compute_descriptors(m.descriptor(), s);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const Eigen::Map<const Eigen::VectorXd> qi(q.row(i), static_cast<Eigen::Index>(q.row_size(i)));
+    const Eigen::MatrixXd& x = m.sparse().at(s.numbers[i]).points;
+    const Eigen::Index off = m.sparse_offset(s.numbers[i]);
+    for (Eigen::Index t = 0; t < x.rows(); ++t) c[off + t] += d2 * std::pow(x.row(t).dot(qi.normalized()), 4);
+  }
+  NeighborListOptions options;
+  options.cutoff = tb.kernel().cutoff;
+  options.full = false;  // every pair once
+  const NeighborList nl(s, options);
+  for (std::size_t i = 0; i < s.size(); ++i)
+    for (std::size_t n = nl.begin(i); n < nl.end(i); ++n) {
+      const double r = nl.distance(n);
+      const ElementPair p = element_pair(s.numbers[i], s.numbers[static_cast<std::size_t>(nl.neighbor(n))]);
+      if (r >= tb.kernel().cutoff || !tb.pairs().count(p)) continue;
+      const Eigen::VectorXd& x = tb.pairs().at(p).points;
+      for (Eigen::Index t = 0; t < x.size(); ++t)
+        c[m.sparse_count() + tb.offset(p) + t] += tb.kernel().cutoff_function(r) * tb.kernel().covariance(r, x[t]);
+    }
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("GAP fit with a two-body term equals the DTC solution assembled by brute force", "[gap_fit][two_body]") {
+  std::mt19937_64 rng(25);
+  auto d = si_soap();
+  std::vector<Structure> frames;
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (int f = 0; f < 12; ++f) {
+    frames.push_back(random_si(rng, 5));
+    frames.back().info.set("energy", -0.5 * 5 + 2.0 * u(rng));
+  }
+  GapFitOptions o;
+  o.weights.defaults = {0.02, kOff, kOff};  // energies only, σ_E = 0.02 eV/atom
+  o.kernel.delta = 0.9;
+  o.sparse_points = 6;
+  o.jitter = 1e-6;
+  GapTwoBodyFitOptions tb;
+  tb.kernel.delta = 1.3;
+  tb.kernel.theta = 0.7;
+  tb.kernel.cutoff = 4.5;  // beyond the SOAP cutoff (4 Å)
+  tb.sparse_points = 7;
+  o.two_body = tb;
+  const std::map<int, double> e0{{14, -0.5}};
+  const GapFitResult fit = fit_gap(d, frames, all_train(frames.size()), e0, o);
+  REQUIRE(fit.model->two_body());
+  CHECK(fit.two_body_sparse_points.at({14, 14}) == 7);
+  CHECK(fit.model->cutoff() == 4.5);
+  const GapModel& m = *fit.model;
+  const GapTwoBody& pair = *m.two_body();
+  // The sparse distances run from the shortest Si-Si distance of the training frames to the cutoff.
+  double shortest = 1e9;
+  for (const Structure& s : frames) {
+    const NeighborList nl(s, NeighborListOptions{4.5, 0.0, false});
+    for (std::size_t k = 0; k < nl.pairs(); ++k) shortest = std::min(shortest, nl.distance(k));
+  }
+  CHECK(pair.pairs().at({14, 14}).points[0] == Approx(shortest).epsilon(1e-14));
+  CHECK(pair.pairs().at({14, 14}).points[6] == 4.5);
+
+  // DTC by brute force: Σ = (K_MM + jI + K_MN Λ⁻¹ K_NM)⁻¹, α = Σ K_MN Λ⁻¹ y.
+  const Eigen::Index mm = m.sparse_count() + pair.sparse_count();
+  Eigen::MatrixXd kmm = Eigen::MatrixXd::Zero(mm, mm);
+  const Eigen::MatrixXd& x = m.sparse().at(14).points;
+  kmm.topLeftCorner(x.rows(), x.rows()) =
+      (x * x.transpose()).unaryExpr([&](double c) { return 0.81 * std::pow(c, 4); });
+  kmm.topLeftCorner(x.rows(), x.rows()).diagonal().array() += 1e-6 * 0.81;
+  const Eigen::VectorXd& xp = pair.pairs().at({14, 14}).points;
+  for (Eigen::Index a = 0; a < xp.size(); ++a)
+    for (Eigen::Index b = 0; b < xp.size(); ++b)
+      kmm(x.rows() + a, x.rows() + b) = 1.69 * std::exp(-0.5 * std::pow((xp[a] - xp[b]) / 0.7, 2)) +
+                                        (a == b ? 1e-6 * 1.69 : 0.0);
+  Eigen::MatrixXd knm(static_cast<Eigen::Index>(frames.size()), mm);
+  Eigen::VectorXd y(knm.rows()), lambda_inv(knm.rows());
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    const auto r = static_cast<Eigen::Index>(f);
+    knm.row(r) = energy_columns(m, frames[f]).transpose();
+    y[r] = *frames[f].info.real("energy") + 0.5 * 5;
+    lambda_inv[r] = 1.0 / std::pow(5 * 0.02, 2);
+  }
+  const Eigen::MatrixXd precision = kmm + knm.transpose() * lambda_inv.asDiagonal() * knm;
+  const Eigen::LDLT<Eigen::MatrixXd> sigma(precision);
+  const Eigen::VectorXd alpha = sigma.solve(knm.transpose() * lambda_inv.asDiagonal() * y);
+  for (int t = 0; t < 3; ++t) {
+    const Structure s = random_si(rng, 6);
+    const Eigen::VectorXd c = energy_columns(m, s);
+    EvalRequest request;
+    request.uncertainty = true;
+    const EvalResult r = evaluate(m, s, request);
+    const double mean = -0.5 * 6 + c.dot(alpha);
+    INFO("test " << t << " brute force " << mean << " fit " << r.energy);
+    CHECK(std::abs(r.energy - mean) < 1e-7 * (1.0 + std::abs(mean)));
+    // Variance of E: the Nyström residual of the prior plus cᵀ Σ c (prior over all pairs of atoms and of pairs).
+    EvalRequest shares;
+    shares.uncertainty = true;
+    const GapModel prior_only(m.descriptor_ptr(), m.kernel(), m.sparse(), m.isolated_energies(),
+                              Eigen::MatrixXd(kmm.llt().matrixU()), 1e-6 * 0.81, m.two_body_ptr());
+    const double prior = evaluate(prior_only, s, shares).energy_variance;  // R = U: exactly the prior
+    const double nystrom = c.dot(kmm.llt().solve(c));
+    const double var = prior - nystrom + c.dot(sigma.solve(c));
+    CHECK(std::abs(r.energy_variance - var) < 1e-6 * var);
+  }
+}
+
+TEST_CASE("GAP fit with a two-body term recovers a pair potential; SOAP alone does not", "[gap_fit][two_body]") {
+  std::mt19937_64 rng(26);
+  auto d = si_soap(3, 2, 4.0);
+  const auto truth = make_model("morse:D=0.6,a=1.4,r0=2.4,cutoff=4.0");
+  std::vector<Structure> frames;
+  for (int f = 0; f < 16; ++f) {
+    frames.push_back(random_si(rng, 8));
+    label_with(*truth, frames.back());
+  }
+  std::vector<Structure> test_frames;
+  for (int f = 0; f < 4; ++f) test_frames.push_back(random_si(rng, 8));
+  GapFitOptions o;
+  o.weights.defaults = {1e-4, 1e-3, 1e-3};
+  o.sparse_points = 40;
+  const auto force_rmse = [&](const Model& m) {
+    double sum = 0.0, scale = 0.0;
+    for (const Structure& s : test_frames) {
+      const EvalResult a = evaluate(*truth, s), b = evaluate(m, s);
+      sum += (a.forces - b.forces).squaredNorm();
+      scale += a.forces.squaredNorm();
+    }
+    return std::sqrt(sum / scale);  // relative to the force scale
+  };
+  const GapFitResult soap = fit_gap(d, frames, all_train(frames.size()), {{14, 0.0}}, o);
+  GapTwoBodyFitOptions tb;
+  tb.kernel.cutoff = 4.0;
+  tb.kernel.cutoff_width = 0.5;
+  tb.kernel.theta = 0.5;
+  tb.sparse_points = 20;
+  o.two_body = tb;
+  const GapFitResult both = fit_gap(d, frames, all_train(frames.size()), {{14, 0.0}}, o);
+  const double soap_error = force_rmse(*soap.model), both_error = force_rmse(*both.model);
+  INFO("relative force RMSE on unseen frames: SOAP " << soap_error << ", SOAP + two-body " << both_error);
+  CHECK(both_error < 0.02);
+  CHECK(both_error < 0.2 * soap_error);
+}
+
 TEST_CASE("GAP fit refuses bad input with clear errors", "[gap_fit]") {
   std::mt19937_64 rng(24);
   auto d = si_soap();
@@ -243,6 +395,15 @@ TEST_CASE("GAP fit refuses bad input with clear errors", "[gap_fit]") {
   c.numbers[0] = 6;
   frames.push_back(c);
   CHECK_THROWS_WITH(fit_gap(d, frames, all_train(2), e0, o), Catch::Contains("not described"));
+  // A two-body term whose cutoff no pair of the data reaches, or with bad hyperparameters.
+  GapTwoBodyFitOptions tb;
+  tb.kernel.cutoff = 0.5;
+  tb.kernel.cutoff_width = 0.2;
+  o.two_body = tb;
+  CHECK_THROWS_WITH(fit_gap(d, frames, all_train(1), e0, o), Catch::Contains("closer than its cutoff"));
+  o.two_body->kernel.theta = -1.0;
+  CHECK_THROWS_WITH(fit_gap(d, frames, all_train(1), e0, o), Catch::Contains("theta"));
+  o.two_body.reset();
   // One frame, energy only: a valid (if poor) fit with finite numbers.
   frames.pop_back();
   const GapFitResult one = fit_gap(d, frames, all_train(1), e0, o);

@@ -27,8 +27,9 @@ std::unique_ptr<Model> linear_soap_model() {
   for (Eigen::Index k = 0; k < w.size(); ++k) w[k] = std::sin(1.0 + 0.7 * static_cast<double>(k));
   return std::make_unique<LinearModel>(d, std::map<int, Eigen::VectorXd>{{14, w}}, std::map<int, double>{{14, -0.3}});
 }
-/// A GAP stand-in: five pseudo-random sparse points on the same SOAP (non-linear in the rows: ζ = 3).
-std::unique_ptr<Model> gap_soap_model() {
+/// A GAP stand-in: five pseudo-random sparse points on the same SOAP (non-linear in the rows: ζ = 3); with
+/// `two_body`, plus a Si-Si two-body term whose cutoff (4 Å) exceeds the SOAP cutoff.
+std::unique_ptr<Model> gap_soap_model(bool two_body = false) {
   std::shared_ptr<const Descriptor> d = make_descriptor(
       R"({"type": "soap", "species": ["Si"], "n_max": 3, "l_max": 2, "r_cut": 3.5, "sigma": 0.5})");
   const auto size = static_cast<Eigen::Index>(d->size(14));
@@ -42,20 +43,34 @@ std::unique_ptr<Model> gap_soap_model() {
   GapKernel kernel;
   kernel.delta = 0.5;
   kernel.zeta = 3;
-  return std::make_unique<GapModel>(d, kernel, std::map<int, GapSparseSet>{{14, set}}, std::map<int, double>{{14, -0.3}});
+  std::shared_ptr<const GapTwoBody> pair_term;
+  if (two_body) {
+    GapTwoBodyKernel k;
+    k.delta = 0.4;
+    k.theta = 0.5;
+    k.cutoff = 4.0;
+    GapPairSparseSet pair;
+    pair.points = uniform_sparse_distances(2.0, 4.0, 5);
+    pair.alpha = Eigen::VectorXd::LinSpaced(5, 0.5, -0.3);
+    pair_term = std::make_shared<const GapTwoBody>(k, std::map<ElementPair, GapPairSparseSet>{{{14, 14}, pair}});
+  }
+  return std::make_unique<GapModel>(d, kernel, std::map<int, GapSparseSet>{{14, set}}, std::map<int, double>{{14, -0.3}},
+                                    Eigen::MatrixXd(), 0.0, pair_term);
 }
 }  // namespace
 
 TEST_CASE("contributing/padding evaluation reproduces the periodic one under domain decomposition",
           "[model][partial]") {
   const auto spec = GENERATE(as<std::string>{}, "sw", "lj:sigma=2.1,epsilon=0.05", "zbl+sw", "linear-soap", "gap-soap",
-                             "zbl+linear-soap", "linear-soap-inner");
+                             "gap-soap-2b", "zbl+linear-soap", "linear-soap-inner");
   INFO("model " << spec);
   std::unique_ptr<Model> model;
   if (spec == "linear-soap")
     model = linear_soap_model();
   else if (spec == "gap-soap")
     model = gap_soap_model();
+  else if (spec == "gap-soap-2b")
+    model = gap_soap_model(true);
   else if (spec == "linear-soap-inner") {  // with an inner cutoff whose range the closest pairs enter
     auto linear = linear_soap_model();
     InnerCutoff inner;

@@ -9,6 +9,8 @@
 #include <omp.h>
 
 #include "mlp/core/elements.hpp"
+#include "mlp/fit/inner_cutoff_fit.hpp"
+#include "mlp/geom/neighbor_list.hpp"
 #include "mlp/model/predictions.hpp"
 #include "mlp/util/error.hpp"
 
@@ -27,8 +29,27 @@ struct FrameRows {
 struct SparseLayout {
   std::map<int, const Eigen::MatrixXd*> points;  // normalised rows
   std::map<int, Eigen::Index> offset;
+  Eigen::Index soap = 0;                         // SOAP columns; the two-body columns follow
+  const GapTwoBody* two_body = nullptr;          // its sparse distances (weights unused), or null
   Eigen::Index total = 0;
 };
+
+// Add the two-body term's columns of one frame to the unscaled energy, force and virial rows.
+void add_two_body_rows(const Structure& s, const SparseLayout& layout, Eigen::RowVectorXd& e_row,
+                       Eigen::MatrixXd* f_rows, Eigen::MatrixXd* w_rows, const int (&ka)[6], const int (&kb)[6]) {
+  const GapTwoBody& tb = *layout.two_body;
+  NeighborListOptions options;
+  options.cutoff = tb.kernel().cutoff;
+  const NeighborList nl(s, options);
+  const Eigen::Index off = layout.soap, m2 = tb.sparse_count();
+  Eigen::MatrixXd forces = f_rows ? Eigen::MatrixXd::Zero(f_rows->rows(), m2) : Eigen::MatrixXd();
+  Eigen::MatrixXd virial = w_rows ? Eigen::MatrixXd::Zero(9, m2) : Eigen::MatrixXd();
+  tb.add_design(s, nl, e_row.segment(off, m2), f_rows ? &forces : nullptr, w_rows ? &virial : nullptr);
+  if (f_rows) f_rows->middleCols(off, m2) += forces;
+  if (w_rows)
+    for (int r = 0; r < 6; ++r)
+      w_rows->block(r, off, 1, m2) += 0.5 * (virial.row(3 * ka[r] + kb[r]) + virial.row(3 * kb[r] + ka[r]));
+}
 
 FrameRows assemble_frame(const Descriptor& d, const Structure& s, const SparseLayout& layout, const GapKernel& kernel,
                          const std::map<int, double>& isolated, const GapFitOptions& o) {
@@ -90,6 +111,8 @@ FrameRows assemble_frame(const Descriptor& d, const Structure& s, const SparseLa
         w_rows.block(r, off, 1, mz) -= 0.5 * (contracted.row(3 * kA[r] + kB[r]) + contracted.row(3 * kB[r] + kA[r]));
     }
   }
+  if (layout.two_body)
+    add_two_body_rows(s, layout, e_row, forces ? &f_rows : nullptr, stress ? &w_rows : nullptr, kA, kB);
   const Eigen::Index rows = (energy ? 1 : 0) + (forces ? force_rows : 0) + (stress ? 6 : 0);
   out.a.resize(rows, m);
   out.y.resize(rows);
@@ -199,6 +222,25 @@ std::map<int, Eigen::MatrixXd> candidate_rows(const Descriptor& d, const std::ve
   return out;
 }
 
+// The two-body term's sparse distances (weights zero) for every element pair closer than the cutoff in the
+// training frames.
+std::unique_ptr<GapTwoBody> two_body_layout(const std::vector<Structure>& frames, const Split& split,
+                                            const GapTwoBodyFitOptions& o, double relative_jitter) {
+  o.kernel.validate();
+  if (o.sparse_points == 0) throw InputError("two-body sparse point count must be >= 1", "", 0, "two_body.sparse");
+  std::map<ElementPair, GapPairSparseSet> pairs;
+  for (const auto& kv : shortest_pair_distances(frames, o.kernel.cutoff, &split.train)) {
+    GapPairSparseSet& set = pairs[kv.first];
+    set.points = uniform_sparse_distances(kv.second, o.kernel.cutoff, o.sparse_points);
+    set.alpha = Eigen::VectorXd::Zero(set.points.size());
+  }
+  if (pairs.empty())
+    throw InputError("two-body term: no two atoms of the training frames are closer than its cutoff " +
+                         std::to_string(o.kernel.cutoff) + " Å",
+                     "", 0, "two_body.cutoff");
+  return std::make_unique<GapTwoBody>(o.kernel, std::move(pairs), relative_jitter * o.kernel.delta * o.kernel.delta);
+}
+
 }  // namespace
 
 std::size_t gap_fit_memory_bytes(std::size_t sparse_points_total, std::size_t descriptor_size,
@@ -262,6 +304,14 @@ GapFitResult fit_gap(std::shared_ptr<const Descriptor> descriptor, const std::ve
     layout.offset[kv.first] = layout.total;
     layout.total += kv.second.points.rows();
   }
+  layout.soap = layout.total;
+  std::unique_ptr<GapTwoBody> two_body = o.two_body ? two_body_layout(frames, split, *o.two_body, o.jitter) : nullptr;
+  if (two_body) {
+    layout.two_body = two_body.get();
+    layout.total += two_body->sparse_count();
+    for (const auto& kv : two_body->pairs())
+      result.two_body_sparse_points[kv.first] = static_cast<std::size_t>(kv.second.points.size());
+  }
   const Eigen::Index m = layout.total;
 
   // R starts as U (block-diagonal over elements), z as 0: the prior rows [U; 0] of the stacked system.
@@ -271,6 +321,11 @@ GapFitResult fit_gap(std::shared_ptr<const Descriptor> descriptor, const std::ve
     const Eigen::Index mz = kv.second.points.rows(), off = layout.offset.at(kv.first);
     r.block(off, off, mz, mz) = gap_kmm_factor(o.kernel, kv.second.points, jitter);
   }
+  if (two_body)
+    for (const auto& kv : two_body->pairs()) {
+      const Eigen::Index mp = kv.second.points.size(), off = layout.soap + two_body->offset(kv.first);
+      r.block(off, off, mp, mp) = two_body->kmm_factor(kv.first);
+    }
   Eigen::VectorXd z = Eigen::VectorXd::Zero(m);
 
   const auto wave = static_cast<std::size_t>(threads);
@@ -315,9 +370,18 @@ GapFitResult fit_gap(std::shared_ptr<const Descriptor> descriptor, const std::ve
     const Eigen::MatrixXd u = gap_kmm_factor(o.kernel, kv.second.points, jitter);
     result.regularisation += (u * kv.second.alpha).squaredNorm();
   }
+  std::shared_ptr<const GapTwoBody> fitted_two_body;
+  if (two_body) {
+    std::map<ElementPair, GapPairSparseSet> pairs = two_body->pairs();
+    for (auto& kv : pairs) {
+      kv.second.alpha = alpha.segment(layout.soap + two_body->offset(kv.first), kv.second.points.size());
+      result.regularisation += (two_body->kmm_factor(kv.first) * kv.second.alpha).squaredNorm();
+    }
+    fitted_two_body = std::make_shared<const GapTwoBody>(two_body->kernel(), std::move(pairs), two_body->jitter());
+  }
   result.jitter = jitter;
   result.model = std::make_unique<GapModel>(std::move(descriptor), o.kernel, std::move(sparse), isolated, std::move(r),
-                                            jitter);
+                                            jitter, std::move(fitted_two_body));
   result.train = model_loss(*result.model, frames, split.train, o.weights, o.labels, threads);
   result.valid = model_loss(*result.model, frames, split.valid, o.weights, o.labels, threads);
   return result;

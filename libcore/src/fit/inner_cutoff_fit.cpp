@@ -10,12 +10,15 @@
 
 namespace mlp {
 
-std::map<std::pair<int, int>, double> shortest_pair_distances(const std::vector<Structure>& frames, double cutoff) {
+std::map<std::pair<int, int>, double> shortest_pair_distances(const std::vector<Structure>& frames, double cutoff,
+                                                              const std::vector<std::size_t>* use) {
   std::map<std::pair<int, int>, double> shortest;
   NeighborListOptions options;
   options.cutoff = cutoff;
   options.full = false;
-  for (const Structure& s : frames) {
+  const std::size_t count = use ? use->size() : frames.size();
+  for (std::size_t f = 0; f < count; ++f) {
+    const Structure& s = frames.at(use ? (*use)[f] : f);
     if (s.size() < 2) continue;
     const NeighborList nl(s, options);
     for (std::size_t i = 0; i < s.size(); ++i)

@@ -71,6 +71,11 @@ std::string fit_provenance_json(const FitProvenance& p) {
     for (const auto& kv : p.gap_fit->candidates) candidates[element_symbol(kv.first)] = kv.second;
     fit["sparse_points"] = sparse;
     fit["candidates"] = candidates;
+    if (!p.gap_fit->two_body_sparse_points.empty()) {
+      json pairs = json::object();
+      for (const auto& kv : p.gap_fit->two_body_sparse_points) pairs[element_pair_name(kv.first)] = kv.second;
+      fit["two_body_sparse_points"] = pairs;
+    }
     fit["loss"] = {{"train", loss_json(p.gap_fit->train)}, {"valid", loss_json(p.gap_fit->valid)},
                    {"regularisation", p.gap_fit->regularisation}};
   }
@@ -88,6 +93,10 @@ std::string fit_provenance_json(const FitProvenance& p) {
     fit["delta"] = p.gap_options->kernel.delta;
     fit["zeta"] = p.gap_options->kernel.zeta;
     fit["selection"] = to_string(p.gap_options->selection);
+    if (const auto& tb = p.gap_options->two_body)
+      fit["two_body"] = {{"delta", tb->kernel.delta},   {"theta", tb->kernel.theta},
+                         {"cutoff", tb->kernel.cutoff}, {"cutoff_width", tb->kernel.cutoff_width},
+                         {"sparse_points", tb->sparse_points}};
   }
   if (p.isolated) {
     json origin = json::object();

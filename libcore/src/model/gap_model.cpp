@@ -56,13 +56,15 @@ Eigen::VectorXd normalise_rows(Eigen::MatrixXd& m) {
 }  // namespace
 
 GapModel::GapModel(std::shared_ptr<const Descriptor> descriptor, GapKernel kernel, std::map<int, GapSparseSet> sparse,
-                   std::map<int, double> isolated_energies, Eigen::MatrixXd posterior_r, double jitter)
+                   std::map<int, double> isolated_energies, Eigen::MatrixXd posterior_r, double jitter,
+                   std::shared_ptr<const GapTwoBody> two_body)
     : descriptor_(std::move(descriptor)),
       kernel_(kernel),
       sparse_(std::move(sparse)),
       isolated_(std::move(isolated_energies)),
       posterior_r_(std::move(posterior_r)),
-      jitter_(jitter) {
+      jitter_(jitter),
+      two_body_(std::move(two_body)) {
   if (!descriptor_) throw InputError("GAP model without a descriptor", "", 0, "descriptor");
   if (!(kernel_.delta > 0.0) || !std::isfinite(kernel_.delta))
     throw InputError("GAP kernel delta must be a positive number (eV)", "", 0, "delta");
@@ -100,13 +102,20 @@ GapModel::GapModel(std::shared_ptr<const Descriptor> descriptor, GapKernel kerne
                            ", which is not a centre element of the descriptor",
                        "", 0, "sparse");
   if (posterior_r_.size() > 0) {
-    if (posterior_r_.rows() != total_ || posterior_r_.cols() != total_ || !posterior_r_.allFinite())
-      throw InputError("GAP model: posterior factor must be a finite " + std::to_string(total_) + "² matrix", "", 0,
+    const Eigen::Index m = total_ + (two_body_ ? two_body_->sparse_count() : 0);
+    if (posterior_r_.rows() != m || posterior_r_.cols() != m || !posterior_r_.allFinite())
+      throw InputError("GAP model: posterior factor must be a finite " + std::to_string(m) + "² matrix", "", 0,
                        "posterior_r");
     if ((posterior_r_.diagonal().array() == 0.0).any())
       throw InputError("GAP model: posterior factor is singular", "", 0, "posterior_r");
     for (const auto& kv : sparse_) kmm_factor_[kv.first] = gap_kmm_factor(kernel_, kv.second.points, jitter_);
+    if (two_body_)
+      for (const auto& kv : two_body_->pairs()) pair_kmm_factor_[kv.first] = two_body_->kmm_factor(kv.first);
   }
+}
+
+double GapModel::cutoff() const {
+  return two_body_ ? std::max(descriptor_->cutoff(), two_body_->kernel().cutoff) : descriptor_->cutoff();
 }
 
 std::string GapModel::spec() const { return spec_.empty() ? "gap:descriptor=" + descriptor_hash(*descriptor_) : spec_; }
@@ -171,17 +180,24 @@ void GapModel::compute(const Structure& s, const NeighborList& nl, const EvalReq
   }
   energy = detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients, request, result,
                                             this);
-  if (request.uncertainty && supports_uncertainty()) add_variance(s, q, request, result);
   result.term_energies.emplace_back(name(), energy);
+  if (two_body_) {
+    // The inner cutoff blends each atom's learned energy as one number; the pair shares are not part of it.
+    if (!inner_cutoff().empty())
+      throw InputError("a GAP model with a two-body term cannot have an inner cutoff", s.source, s.line,
+                       "inner_cutoff");
+    result.term_energies.emplace_back("gap-2b", two_body_->add_to(s, nl, request, result));
+  }
+  if (request.uncertainty && supports_uncertainty()) add_variance(s, nl, q, result);
 }
 
-void GapModel::add_variance(const Structure& s, const DescriptorValues& q, const EvalRequest& request,
+void GapModel::add_variance(const Structure& s, const NeighborList& nl, const DescriptorValues& q,
                             EvalResult& result) const {
-  (void)request;
   const std::size_t n = s.size();
   const double d2 = kernel_.delta * kernel_.delta;
   // Columns k_i of every atom (zero outside its element's block), and their sum s.
-  Eigen::MatrixXd kall = Eigen::MatrixXd::Zero(total_, static_cast<Eigen::Index>(n));
+  const Eigen::Index m = posterior_r_.rows();
+  Eigen::MatrixXd kall = Eigen::MatrixXd::Zero(m, static_cast<Eigen::Index>(n));
   Eigen::VectorXd prior(static_cast<Eigen::Index>(n));     // k(q_i, q_i)
   Eigen::VectorXd nystrom(static_cast<Eigen::Index>(n));   // |U⁻ᵀ k_i|²
   double prior_total = 0.0, nystrom_total = 0.0;
@@ -207,6 +223,21 @@ void GapModel::add_variance(const Structure& s, const DescriptorValues& q, const
       kall.block(offset_.at(z), col, k.cols(), 1) = k.row(row).transpose();
       prior[col] = norms[row] > 0.0 ? d2 : 0.0;
       nystrom[col] = projected.col(row).squaredNorm();
+    }
+  }
+  if (two_body_) {
+    // The pair shares: an independent GP in its own block (offset total_), so priors and Nyström terms add.
+    Eigen::MatrixXd columns;
+    Eigen::VectorXd atom_prior;
+    prior_total += two_body_->variance_columns(s, nl, columns, atom_prior);
+    prior += atom_prior;
+    kall.bottomRows(columns.rows()) = columns;
+    const Eigen::VectorXd sum_columns = columns.rowwise().sum();
+    for (const auto& kv : pair_kmm_factor_) {
+      const Eigen::Index off = two_body_->offset(kv.first), mp = kv.second.rows();
+      const auto ut = kv.second.transpose().triangularView<Eigen::Lower>();
+      nystrom += ut.solve(columns.middleRows(off, mp)).colwise().squaredNorm().transpose();
+      nystrom_total += ut.solve(sum_columns.segment(off, mp)).squaredNorm();
     }
   }
   const auto rt = posterior_r_.transpose().triangularView<Eigen::Lower>();

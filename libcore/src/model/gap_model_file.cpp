@@ -34,6 +34,43 @@ Eigen::MatrixXd array_matrix(const NamedArray& a) {
   return m;
 }
 
+// The two-body term from its header object and its "two_body/..." arrays (all of them must be used).
+std::shared_ptr<const GapTwoBody> read_two_body(const json& h, std::map<std::string, Eigen::VectorXd>& arrays,
+                                                const std::string& source) {
+  if (h.at("kernel").get<std::string>() != "squared_exponential")
+    throw InputError("unknown two-body kernel " + h.at("kernel").dump(), source, 0, "two_body.kernel");
+  GapTwoBodyKernel k;
+  k.delta = h.at("delta").get<double>();
+  k.theta = h.at("theta").get<double>();
+  k.cutoff = h.at("cutoff").get<double>();
+  k.cutoff_width = h.at("cutoff_width").get<double>();
+  std::map<ElementPair, GapPairSparseSet> pairs;
+  for (const auto& kv : h.at("sparse_points").items()) {
+    const std::size_t dash = kv.key().find('-');
+    const int z1 = dash == std::string::npos ? 0 : atomic_number(kv.key().substr(0, dash));
+    const int z2 = dash == std::string::npos ? 0 : atomic_number(kv.key().substr(dash + 1));
+    if (z1 == 0 || z2 == 0 || z1 > z2)
+      throw InputError("two-body pair '" + kv.key() + "' is not an element pair like Si-Si", source, 0,
+                       "two_body.sparse_points");
+    GapPairSparseSet& set = pairs[{z1, z2}];
+    for (const auto& [kind, target] : {std::pair<const char*, Eigen::VectorXd*>{"sparse", &set.points},
+                                       std::pair<const char*, Eigen::VectorXd*>{"alpha", &set.alpha}}) {
+      const auto it = arrays.find(std::string("two_body/") + kind + "/" + kv.key());
+      if (it == arrays.end())
+        throw InputError("no two-body " + std::string(kind) + " array for " + kv.key(), source, 0, "two_body");
+      *target = std::move(it->second);
+      arrays.erase(it);
+    }
+    if (set.points.size() != kv.value().get<Eigen::Index>())
+      throw InputError("two-body sparse point count of " + kv.key() + " does not match the header", source, 0,
+                       "two_body.sparse_points");
+  }
+  if (!arrays.empty())
+    throw InputError("two-body array '" + arrays.begin()->first + "' is for no pair of the header", source, 0,
+                     "two_body");
+  return std::make_shared<const GapTwoBody>(k, std::move(pairs), h.at("jitter").get<double>());
+}
+
 }  // namespace
 
 void save_gap_model(std::ostream& out, const GapModel& model, const std::string& provenance_json,
@@ -63,7 +100,16 @@ void save_gap_model(std::ostream& out, const GapModel& model, const std::string&
                      {"sparse", "normalised descriptor rows"}};
   header["provenance"] = provenance;
   if (baseline) header["baseline"] = json::parse(baseline_header_json(*baseline));
-  const std::uint32_t version = detail::write_inner_cutoff(header, model, baseline ? kBaselineFileVersion : 1);
+  std::uint32_t version = detail::write_inner_cutoff(header, model, baseline ? kBaselineFileVersion : 1);
+  if (const GapTwoBody* tb = model.two_body()) {
+    const GapTwoBodyKernel& k = tb->kernel();
+    json counts2 = json::object();
+    for (const auto& kv : tb->pairs()) counts2[element_pair_name(kv.first)] = kv.second.points.size();
+    header["two_body"] = {{"kernel", "squared_exponential"}, {"delta", k.delta},          {"theta", k.theta},
+                          {"cutoff", k.cutoff},             {"cutoff_width", k.cutoff_width}, {"jitter", tb->jitter()},
+                          {"sparse_points", counts2}};
+    version = std::max(version, kGapTwoBodyFileVersion);
+  }
   ContainerWriter writer(out, "MODL", version, header.dump());
   for (int z : model.species()) {
     const GapSparseSet& set = model.sparse().at(z);
@@ -72,6 +118,15 @@ void save_gap_model(std::ostream& out, const GapModel& model, const std::string&
                      std::vector<double>(set.alpha.data(), set.alpha.data() + set.alpha.size())};
     writer.write_record(kArrayRecord, encode_array(alpha));
   }
+  if (const GapTwoBody* tb = model.two_body())
+    for (const auto& kv : tb->pairs()) {
+      const std::string name = element_pair_name(kv.first);
+      for (const auto& [kind, v] : {std::pair<const char*, const Eigen::VectorXd*>{"sparse", &kv.second.points},
+                                    std::pair<const char*, const Eigen::VectorXd*>{"alpha", &kv.second.alpha}})
+        writer.write_record(kArrayRecord, encode_array(NamedArray{std::string("two_body/") + kind + "/" + name,
+                                                                  {static_cast<std::uint64_t>(v->size())},
+                                                                  std::vector<double>(v->data(), v->data() + v->size())}));
+    }
   if (model.posterior_r().size() > 0)
     writer.write_record(kArrayRecord, encode_array(matrix_array("posterior_r", model.posterior_r())));
   writer.finish();
@@ -124,6 +179,7 @@ std::unique_ptr<GapModel> load_gap_model(ContainerReader& reader, const std::str
     std::map<int, GapSparseSet> sparse;
     std::map<int, bool> have_points, have_alpha;
     Eigen::MatrixXd posterior;
+    std::map<std::string, Eigen::VectorXd> two_body_arrays;
     std::uint32_t type_id = 0;
     std::string payload;
     while (reader.next(type_id, payload)) {
@@ -138,6 +194,13 @@ std::unique_ptr<GapModel> load_gap_model(ContainerReader& reader, const std::str
         if (posterior.size() > 0) throw bad("appears twice");
         if (a.shape.size() != 2 || a.shape[0] != a.shape[1] || a.shape[0] == 0) throw bad("must be a square matrix");
         posterior = array_matrix(a);
+        continue;
+      }
+      if (a.name.rfind("two_body/", 0) == 0) {
+        if (!header.contains("two_body")) throw bad("needs the header key \"two_body\"");
+        if (a.shape.size() != 1) throw bad("must have rank 1");
+        if (two_body_arrays.count(a.name)) throw bad("appears twice");
+        two_body_arrays[a.name] = Eigen::Map<const Eigen::VectorXd>(a.data.data(), static_cast<Eigen::Index>(a.data.size()));
         continue;
       }
       const std::size_t slash = a.name.find('/');
@@ -166,9 +229,11 @@ std::unique_ptr<GapModel> load_gap_model(ContainerReader& reader, const std::str
       if (counts.at(element_symbol(z)).get<Eigen::Index>() != sparse[z].points.rows())
         throw InputError("sparse point count of " + element_symbol(z) + " does not match the header", source, 0,
                          "sparse_points");
+    std::shared_ptr<const GapTwoBody> two_body;
+    if (header.contains("two_body")) two_body = read_two_body(header.at("two_body"), two_body_arrays, source);
     // The stored points are unit rows, which the constructor leaves untouched: the loaded model has the bits saved.
     auto model = std::make_unique<GapModel>(std::move(descriptor), kernel, std::move(sparse), std::move(energies),
-                                            std::move(posterior), jitter);
+                                            std::move(posterior), jitter, std::move(two_body));
     model->set_spec(source);
     detail::read_inner_cutoff(reader.header().json, source, *model);
     return model;

@@ -19,6 +19,9 @@
 // Threads: frames are assembled in parallel (OpenMP) in waves of `threads` frames, each into its own buffer, and
 // folded into R in frame order by one thread: any thread count gives the same bits.
 //
+// Two-body term (optional): its sparse distances are further columns of K_NM (after the SOAP points), its K_MM
+// blocks further diagonal blocks of R; see GapTwoBodyFitOptions.
+//
 // Sparse points: per element, the candidates are the normalised descriptor rows of every atom of that element in
 // the training frames, with exact repeats removed (mlp/fit/sparse_selection.hpp: distinct_rows), from which
 // `sparse_points` (or the element's entry of `sparse_points_by_element`) are chosen by `selection` with `seed`;
@@ -28,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Core>
@@ -42,6 +46,15 @@
 
 namespace mlp {
 
+/// The optional two-body term (mlp/model/gap_two_body.hpp): per element pair that comes closer than the cutoff in
+/// the training frames, `sparse_points` distances evenly spaced from that pair's shortest training distance to the
+/// cutoff (QUIP's "uniform" for distance_2b), fitted jointly with the SOAP term; its jitter is the same relative
+/// jitter times δ₂².
+struct GapTwoBodyFitOptions {
+  GapTwoBodyKernel kernel;
+  std::size_t sparse_points = 20;  ///< per element pair, >= 1
+};
+
 struct GapFitOptions {
   LossWeights weights;
   LabelKeys labels;
@@ -53,12 +66,14 @@ struct GapFitOptions {
   double jitter = 1e-8;  ///< added to K_MM's diagonal, relative to δ² (absolute jitter = jitter·δ², eV²), >= 0
   std::uint64_t seed = 0;
   int threads = 0;       ///< OpenMP threads; 0 = OpenMP's default
+  std::optional<GapTwoBodyFitOptions> two_body;  ///< none: SOAP kernel only
 };
 
 struct GapFitResult {
   std::unique_ptr<GapModel> model;
   std::map<int, std::size_t> sparse_points;  ///< chosen per element
   std::map<int, std::size_t> candidates;     ///< distinct environments per element in the training frames
+  std::map<ElementPair, std::size_t> two_body_sparse_points;  ///< per element pair (two-body term only)
   std::size_t observations = 0;              ///< rows of K_NM
   double jitter = 0.0;                       ///< absolute jitter on K_MM's diagonal, eV²
   double regularisation = 0.0;               ///< αᵀ(K_MM + jI)α, the prior term of the objective (dimensionless)

@@ -10,7 +10,9 @@
 namespace mlp {
 
 /// Shortest distance (Å) of every element pair among `frames` (pairs within `cutoff` Å only); key (min Z, max Z).
-std::map<std::pair<int, int>, double> shortest_pair_distances(const std::vector<Structure>& frames, double cutoff);
+/// With `use`, only the frames it lists.
+std::map<std::pair<int, int>, double> shortest_pair_distances(const std::vector<Structure>& frames, double cutoff,
+                                                              const std::vector<std::size_t>* use = nullptr);
 
 /// For every pair of `species`: r_out = the shortest distance of that pair in `frames` and r_in = (1 − width)·r_out,
 /// so no training structure is touched; a pair never closer than `cutoff` gets ZBL's own switching range

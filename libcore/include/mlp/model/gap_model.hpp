@@ -12,6 +12,9 @@
 // elements are zero: each element has its own latent local-energy function f_Z(q).
 // Forces and virial go through Descriptor::accumulate() with
 //   dE/dq_i = δ² ζ Σ_s α_s (q̂_i·x̂_s)^{ζ−1} (x̂_s − (q̂_i·x̂_s) q̂_i) / |q_i|.
+// An optional two-body term E_2b = Σ_pairs f_c(r) g_P(r) (mlp/model/gap_two_body.hpp) adds its own independent
+// latent functions: its sparse distances follow the SOAP sparse points in every stacked vector and matrix below
+// (α, K_MM, R), and its per-atom shares are added to the atom energies (reported as the term "gap-2b").
 //
 // Predictive variance (EvalRequest::uncertainty): the DTC (deterministic training conditional, "projected
 // process") posterior of the local energies, J. Quiñonero-Candela, C. E. Rasmussen, JMLR 6, 1939 (2005), eq. (20)
@@ -41,6 +44,7 @@
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/io/container.hpp"
 #include "mlp/model/descriptor_model.hpp"
+#include "mlp/model/gap_two_body.hpp"
 
 namespace mlp {
 
@@ -65,14 +69,16 @@ class GapModel final : public DescriptorModel {
   /// point each, rows normalised by the constructor; a zero row is an InputError), `isolated_energies` (eV) for
   /// each. `posterior_r`: the upper-triangular M×M factor R above (M = total number of sparse points, order:
   /// elements ascending, points in order), or empty for a model without variance (supports_uncertainty() false);
-  /// `jitter` the value that was added to K_MM's diagonal in the fit (>= 0). Throws InputError for wrong shapes,
-  /// non-finite numbers, a bad kernel.
+  /// `jitter` the value that was added to K_MM's diagonal in the fit (>= 0). `two_body` (may be null): the
+  /// two-body term, whose sparse distances then also count in M and in posterior_r (after the SOAP points).
+  /// Throws InputError for wrong shapes, non-finite numbers, a bad kernel.
   GapModel(std::shared_ptr<const Descriptor> descriptor, GapKernel kernel, std::map<int, GapSparseSet> sparse,
-           std::map<int, double> isolated_energies, Eigen::MatrixXd posterior_r = {}, double jitter = 0.0);
+           std::map<int, double> isolated_energies, Eigen::MatrixXd posterior_r = {}, double jitter = 0.0,
+           std::shared_ptr<const GapTwoBody> two_body = nullptr);
 
   std::string name() const override { return "gap"; }
-  /// The descriptor's cutoff, Å.
-  double cutoff() const override { return descriptor_->cutoff(); }
+  /// The descriptor's cutoff or the two-body cutoff, whichever is larger, Å.
+  double cutoff() const override;
   /// The model file it was loaded from (set_spec), else "gap:descriptor=<hash>" (informative only).
   std::string spec() const override;
   void compute(const Structure& s, const NeighborList& nl, const EvalRequest& request,
@@ -91,7 +97,10 @@ class GapModel final : public DescriptorModel {
   const std::map<int, double>& isolated_energies() const { return isolated_; }
   const Eigen::MatrixXd& posterior_r() const { return posterior_r_; }
   double jitter() const { return jitter_; }
-  /// Total number of sparse points M.
+  /// The two-body term, or null.
+  const GapTwoBody* two_body() const { return two_body_.get(); }
+  std::shared_ptr<const GapTwoBody> two_body_ptr() const { return two_body_; }
+  /// Number of SOAP sparse points (all elements); the two-body distances are not included.
   Eigen::Index sparse_count() const { return total_; }
   /// Column of element Z's first sparse point in the stacked order (elements ascending).
   Eigen::Index sparse_offset(int Z) const { return offset_.at(Z); }
@@ -107,12 +116,14 @@ class GapModel final : public DescriptorModel {
   std::map<int, double> isolated_;
   Eigen::MatrixXd posterior_r_;
   double jitter_ = 0.0;
+  std::shared_ptr<const GapTwoBody> two_body_;
   std::map<int, Eigen::MatrixXd> kmm_factor_;  // U_Z: upper Cholesky factor of K_ZZ + jitter·I (variance only)
+  std::map<ElementPair, Eigen::MatrixXd> pair_kmm_factor_;  // the same for the two-body pairs
   std::map<int, Eigen::Index> offset_;
   Eigen::Index total_ = 0;
   std::string spec_;
 
-  void add_variance(const Structure& s, const DescriptorValues& q, const EvalRequest& request,
+  void add_variance(const Structure& s, const NeighborList& nl, const DescriptorValues& q,
                     EvalResult& result) const;
 };
 
@@ -131,10 +142,18 @@ Eigen::MatrixXd gap_kmm_factor(const GapKernel& kernel, const Eigen::MatrixXd& p
 //   every species, and "posterior_r" [M, M] when the model has a variance.
 // Doubles are stored as IEEE bits (records) or shortest round-trip decimal (header): save → load is bit-exact.
 // Version 2 adds the optional header key "baseline" (mlp/model/model_baseline.hpp); a file is version 2 only
-// when it has one. load_gap_model() returns the GAP term alone; load_model() adds the baseline.
+// when it has one. load_gap_model() returns the GAP term alone; load_model() adds the baseline. Version 3 adds
+// "inner_cutoff" (mlp/model/inner_cutoff.hpp). Version 4 (kGapTwoBodyFileVersion) adds the two-body term:
+//   "two_body": {"kernel": "squared_exponential", "delta": δ₂ (eV), "theta": θ (Å), "cutoff": r_c (Å),
+//                "cutoff_width": w (Å), "jitter": j₂ (eV²), "sparse_points": {"Si-Si": M_P, ...}}
+// with records "two_body/sparse/<pair>" [M_P] (Å) and "two_body/alpha/<pair>" [M_P]; posterior_r is then
+// (M + Σ M_P)². Each version is written only when its key is present, so older readers refuse what they cannot
+// read and still read the rest.
 
-/// Newest format version of GAP model files this build reads and writes (1 without a baseline, 2 with one).
-constexpr std::uint32_t kGapModelFileVersion = kInnerCutoffFileVersion;
+/// Version of GAP model files with a two-body term.
+constexpr std::uint32_t kGapTwoBodyFileVersion = 4;
+/// Newest format version of GAP model files this build reads and writes.
+constexpr std::uint32_t kGapModelFileVersion = kGapTwoBodyFileVersion;
 
 /// Write `model` as a MODL container. `provenance_json`: a JSON object (or empty), stored under "provenance".
 /// `baseline` (may be null): the analytic model `model` was fitted on top of, stored under "baseline".

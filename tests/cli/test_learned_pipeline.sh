@@ -48,4 +48,27 @@ for n in 1 2; do
 done
 cmp -s traj1.xyz traj2.xyz && pass "MD trajectory identical with 1 and 2 OpenMP threads" ||
   fail "MD trajectory depends on the thread count"
+
+# GAP with the two-body term: fitted, reported, evaluated with its own term energy and uncertainty, checked.
+expect_status 0 "mlp-fit --two-body" -- "$B/mlp-fit" --model-type gap --preset soap-small --sparse-points 60 \
+  --two-body --two-body-delta 2 --two-body-sparse 12 --valid-fraction 0.2 --seed 3 "$DATA" -o gap2b.mlp
+grep -q "Si-Si 12 distances" "$TMP/err" || fail "fit report lacks the two-body sparse distances: $(head -c 400 "$TMP/err")"
+grep -q "two-body term: 12 distances per pair, delta 2 eV" "$TMP/err" || fail "no two-body settings before the fit"
+expect_status 0 "mlp-eval --terms --uncertainty with the two-body GAP" -- "$B/mlp-eval" --model gap2b.mlp --terms \
+  --uncertainty "$DATA" -o pred2b.xyz --table errors2b.tsv
+[ "$(grep -c 'MLP_energy_gap-2b=' pred2b.xyz)" -eq 25 ] || fail "per-term energy MLP_energy_gap-2b missing"
+rmse2b=$(awk -F'\t' '$1 == "all" && $2 == "energy" { print $6 }' errors2b.tsv)
+awk -v r="$rmse2b" 'BEGIN { exit !(r > 0 && r < 0.05) }' && pass "GAP+2b energy RMSE $rmse2b eV/atom on the 25 frames" ||
+  fail "GAP+2b energy RMSE '$rmse2b' eV/atom"
+expect_status 0 "mlp-check passes the two-body GAP model" -- "$B/mlp-check" --model gap2b.mlp --checks 1,2,3,4,5,6,7,10 \
+  start.xyz
+expect_status 2 "--two-body-delta without --two-body" -- "$B/mlp-fit" --model-type gap --preset soap-small \
+  --two-body-delta 2 "$DATA" -o bad.mlp
+expect_status 2 "--two-body with a linear model" -- "$B/mlp-fit" --model-type linear --preset soap-small --two-body \
+  "$DATA" -o bad.mlp
+expect_status 2 "--two-body with --inner-cutoff" -- "$B/mlp-fit" --model-type gap --preset soap-small --two-body \
+  --inner-cutoff "$DATA" -o bad.mlp
+expect_status 2 "negative --two-body-theta" -- "$B/mlp-fit" --model-type gap --preset soap-small --two-body \
+  --two-body-theta -1 "$DATA" -o bad.mlp
+[ ! -e bad.mlp ] || fail "a refused fit left a model file"
 finish

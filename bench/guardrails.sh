@@ -3,7 +3,8 @@
 # GAP (soap-small) and linear (acsf-small) models fitted with the default ZBL baseline and with --no-zbl;
 #   1. mlp-check fusion (check 9) on each model;
 #   2. dimer scans of every element pair, 3.0 → 0.3 Å: position of the energy minimum and the largest energy
-#      fall inside it, with xtb reference curves when `xtb` is installed;
+#      fall inside it, with xtb reference curves when `xtb` is installed (then also how much deeper than xtb each
+#      model falls inside the data's shortest distance);
 #   3. two rigid ethanol molecules pushed onto each other (O···O approach), same analysis;
 #   4. a short Langevin run at 3000 K with each model: smallest interatomic distance reached.
 # Writes SVG curves and a TSV table to OUT (default share/mlp/examples) and prints the table.
@@ -96,8 +97,8 @@ os.makedirs(f"{w}/xtb", exist_ok=True)
 with open(f"{w}/xtb.tsv", "w") as out:
     for a, b in pairs:
         uhf = (Z[a] + Z[b]) % 2
-        for k in range(28):
-            r = 3.0 - 0.1 * k
+        for k in range(136):  # the model scans' distances
+            r = 3.0 - 0.02 * k
             d = f"{w}/xtb/{a}{b}{k}"
             os.makedirs(d, exist_ok=True)
             open(f"{d}/m.xyz", "w").write(f"2\n\n{a} 0 0 0\n{b} {r:.6f} 0 0\n")
@@ -180,8 +181,28 @@ if os.path.exists(f"{w}/xtb.tsv"):
         p, r, e = line.split("\t")
         xtb.setdefault(p, []).append((float(r), float(e)))
 
+def below_reference(model_points, ref_points, r_data):
+    """How much deeper than the reference the model falls inside r_data, both measured from their value at r_data:
+    max of [E_ref(r) - E_ref(r_data)] - [E(r) - E(r_data)] (eV, >= 0) over the r < r_data where the model is below
+    E(r_data), and where. A model whose fall is also the reference's (the bare dimer at the training data's level
+    of theory) has 0; where the model is repulsive (ZBL) it is not compared: both repel, with different walls."""
+    ref = {round(r, 3): e for r, e in ref_points}
+    pts = [(round(r, 3), e) for r, e in model_points if round(r, 3) in ref]
+    if not pts:
+        return None
+    start = min(range(len(pts)), key=lambda k: abs(pts[k][0] - r_data))
+    r0, e0 = pts[start]
+    worst, where = 0.0, r0
+    for r, e in pts[start + 1:]:
+        if e >= e0:
+            continue
+        d = (ref[r] - ref[r0]) - (e - e0)
+        if d > worst:
+            worst, where = d, r
+    return worst, where
+
 rows = [["system", "model", "r_data(A)", "r_min_noZBL(A)", "r_min_ZBL(A)", "fall<r_data_noZBL(eV)",
-         "fall<r_data_ZBL(eV)", "verdict (below r_data)"]]
+         "fall<r_data_ZBL(eV)", "verdict (below r_data)", "xtb_fall<r_data(eV)", "below_xtb_ZBL(eV)"]]
 r_data["ethanol"] = 6.0  # no ethanol pairs in the data: the whole approach is unseen
 for p in dimers["gap_zbl"]:
     r_data.setdefault(p, 3.0)  # a pair absent from the data (O-O in ethanol): the whole scan is unseen
@@ -192,8 +213,13 @@ for label, data, key in systems:
         b = analyse([(r, e) for r, e, _ in data[f"{kind}_zbl"][key]], r_data[key])
         def verdict(x):
             return "collapse" if x[2] else ("spurious minimum" if x[1] > 1e-6 else "ok")
+        ref_fall, below = "-", "-"
+        if key in xtb:
+            ref_fall = f"{analyse(xtb[key], r_data[key])[1]:.3g}"
+            c = below_reference([(r, e) for r, e, _ in data[f"{kind}_zbl"][key]], xtb[key], r_data[key])
+            below = f"{c[0]:.3g} (at {c[1]:.2f} A)" if c and c[0] > 0 else "0"
         rows.append([label, kind, f"{r_data[key]:.2f}", f"{a[0]:.2f}", f"{b[0]:.2f}", f"{a[1]:.3g}", f"{b[1]:.3g}",
-                     f"noZBL {verdict(a)}; ZBL {verdict(b)}"])
+                     f"noZBL {verdict(a)}; ZBL {verdict(b)}", ref_fall, below])
 checks = []
 for m in models:
     try:

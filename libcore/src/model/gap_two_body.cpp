@@ -7,6 +7,7 @@
 #include "mlp/core/elements.hpp"
 #include "mlp/util/error.hpp"
 #include "mlp/util/smooth_step.hpp"
+#include "pair_sum.hpp"
 
 namespace mlp {
 
@@ -78,52 +79,21 @@ const GapPairSparseSet* GapTwoBody::find(int zi, int zj, Eigen::Index* offset) c
 
 double GapTwoBody::add_to(const Structure& s, const NeighborList& nl, const EvalRequest& request,
                           EvalResult& result) const {
-  // Same bookkeeping as PairPotential::compute (mlp/model/pair_potentials.cpp): each pair appears twice in the
-  // full list; an occurrence i -> j carries half the energy and virial and the whole force on i, or half of it on
-  // each atom when j is padding.
-  const std::uint8_t* c = request.contributing ? request.contributing->data() : nullptr;
-  const double rc = kernel_.cutoff;
-  double energy = 0.0;
-  Mat3 virial = Mat3::Zero();
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (c && !c[i]) continue;
-    Vec3 fi = Vec3::Zero();
-    Mat3 wi = Mat3::Zero();
-    double ei = 0.0;
-    for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
-      const double r = nl.distance(k);
-      if (r >= rc) continue;
-      const auto j = static_cast<std::size_t>(nl.neighbor(k));
-      const GapPairSparseSet* set = find(s.numbers[i], s.numbers[j], nullptr);
-      if (!set) continue;
-      double g = 0.0, dg = 0.0;
-      for (Eigen::Index t = 0; t < set->points.size(); ++t) {
-        g += set->alpha[t] * kernel_.covariance(r, set->points[t]);
-        dg += set->alpha[t] * kernel_.covariance_derivative(r, set->points[t]);
-      }
-      double dfc = 0.0;
-      const double fc = kernel_.cutoff_function(r, &dfc);
-      const double e = fc * g, de = dfc * g + fc * dg;
-      ei += 0.5 * e;
-      const Vec3& d = nl.vector(k);      // r_j − r_i
-      const Vec3 grad = (de / r) * d;    // de/d(r_j − r_i): force on j is −grad, on i is +grad
-      wi.noalias() -= 0.5 * grad * d.transpose();
-      if (c && !c[j]) {
-        fi += 0.5 * grad;
-        if (request.forces) result.forces.row(static_cast<Eigen::Index>(j)) -= 0.5 * grad.transpose();
-        continue;
-      }
-      fi += grad;
+  return detail::add_pair_sum(s, nl, request, result, [&](std::size_t i, std::size_t j, double r, double& e, double& de) {
+    if (r >= kernel_.cutoff) return false;
+    const GapPairSparseSet* set = find(s.numbers[i], s.numbers[j], nullptr);
+    if (!set) return false;
+    double g = 0.0, dg = 0.0;
+    for (Eigen::Index t = 0; t < set->points.size(); ++t) {
+      g += set->alpha[t] * kernel_.covariance(r, set->points[t]);
+      dg += set->alpha[t] * kernel_.covariance_derivative(r, set->points[t]);
     }
-    energy += ei;
-    virial += wi;
-    if (request.forces) result.forces.row(static_cast<Eigen::Index>(i)) += fi.transpose();
-    if (request.atom_energies) result.atom_energies[static_cast<Eigen::Index>(i)] += ei;
-    if (request.atom_virials) result.atom_virials[i] += wi;
-  }
-  result.energy += energy;
-  if (request.virial) result.virial += virial;
-  return energy;
+    double dfc = 0.0;
+    const double fc = kernel_.cutoff_function(r, &dfc);
+    e = fc * g;
+    de = dfc * g + fc * dg;
+    return true;
+  });
 }
 
 void GapTwoBody::add_design(const Structure& s, const NeighborList& nl, Eigen::Ref<Eigen::RowVectorXd> energy,

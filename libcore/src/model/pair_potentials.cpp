@@ -7,6 +7,7 @@
 #include "mlp/core/elements.hpp"
 #include "mlp/model/registry.hpp"
 #include "mlp/util/error.hpp"
+#include "pair_sum.hpp"
 #include "spec_support.hpp"
 
 namespace mlp {
@@ -62,51 +63,17 @@ void PairPotential::compute(const Structure& s, const NeighborList& nl, const Ev
     }
   const bool force_shift = shift() == PairShift::Force;
 
-  // Each pair appears twice in the full list (once from each atom); each occurrence contributes half of the
-  // energy and virial and the whole force on its own atom i, which gives LAMMPS's half/half per-atom split
-  // without scattering into atom j.
-  // With contributing flags c (EvalRequest::contributing) a pair counts with weight (c_i + c_j)/2 in the energy,
-  // forces and virial, and only contributing atoms' neighbours are read (see uses_padding_neighbors()): the
-  // occurrence i -> j of a contributing i carries half the pair's energy and virial either way; its force goes
-  // wholly to i when j contributes (j's own occurrence gives j its force), and is split half/half between i and
-  // j when j is padding (the pair's total weight is then 1/2). Per-atom values are those of contributing atoms.
-  const std::uint8_t* c = request.contributing ? request.contributing->data() : nullptr;
-  double energy = 0.0;
-  Mat3 virial = Mat3::Zero();
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (c && !c[i]) continue;
-    Vec3 fi = Vec3::Zero();
-    Mat3 wi = Mat3::Zero();
-    double ei = 0.0;
-    for (std::size_t k = nl.begin(i); k < nl.end(i); ++k) {
-      const double r = nl.distance(k);
-      const auto j = static_cast<std::size_t>(nl.neighbor(k));
-      const Entry& e = table[static_cast<std::size_t>(type[i]) * nt + static_cast<std::size_t>(type[j])];
-      if (r >= e.pp.cutoff) continue;  // beyond this pair's cutoff (or in the list's skin)
-      double phi_r = 0.0, dphi = 0.0;
-      phi(e.pp, r, phi_r, dphi);
-      phi_r -= e.erc;
-      if (force_shift) phi_r -= (r - e.pp.cutoff) * e.derc;
-      dphi -= e.derc;
-      ei += 0.5 * phi_r;
-      const Vec3& d = nl.vector(k);                // r_j − r_i
-      const Vec3 g = (dphi / r) * d;               // dφ/d(r_j − r_i): force on j is −g, on i is +g
-      wi.noalias() -= 0.5 * g * d.transpose();     // W = Σ_pairs F_j ⊗ d
-      if (c && !c[j]) {
-        fi += 0.5 * g;
-        if (request.forces) result.forces.row(static_cast<Eigen::Index>(j)) -= 0.5 * g.transpose();
-        continue;
-      }
-      fi += g;
-    }
-    energy += ei;
-    virial += wi;
-    if (request.forces) result.forces.row(static_cast<Eigen::Index>(i)) += fi.transpose();
-    if (request.atom_energies) result.atom_energies[static_cast<Eigen::Index>(i)] += ei;
-    if (request.atom_virials) result.atom_virials[i] += wi;
-  }
-  result.energy += energy;
-  if (request.virial) result.virial += virial;
+  // The half/half bookkeeping and contributing flags: pair_sum.hpp.
+  const double energy = detail::add_pair_sum(s, nl, request, result,
+                                             [&](std::size_t i, std::size_t j, double r, double& phi_r, double& dphi) {
+    const Entry& e = table[static_cast<std::size_t>(type[i]) * nt + static_cast<std::size_t>(type[j])];
+    if (r >= e.pp.cutoff) return false;  // beyond this pair's cutoff (or in the list's skin)
+    phi(e.pp, r, phi_r, dphi);
+    phi_r -= e.erc;
+    if (force_shift) phi_r -= (r - e.pp.cutoff) * e.derc;
+    dphi -= e.derc;
+    return true;
+  });
   result.term_energies.emplace_back(name(), energy);
 }
 

@@ -3,7 +3,8 @@
 # test frames): SOAP n_max 8, l_max 6, r_cut 5 Å (preset soap-default), ζ 4, δ 1 eV, CUR sparse points, σ_E
 # 0.2 meV/atom, σ_F 10 meV/Å, ZBL baseline. Prints test MAE of energy (meV per molecule) and forces (meV/Å), fit
 # time and peak memory beside the published GAP and linear-ACE MAE (MACE paper, Table 1).
-# Usage: bench/rmd17_fit.sh [build dir] [molecules...]   (default: build, ethanol aspirin malonaldehyde); SPARSE=800
+# Usage: bench/rmd17_fit.sh [build dir] [molecules...]   (default: build, ethanol aspirin malonaldehyde); SPARSE=800;
+# GAP_EXTRA="--two-body" adds options to the fit.
 set -euo pipefail
 BIN=${1:-build}
 shift || true
@@ -21,8 +22,9 @@ declare -A ATOMS=([ethanol]=9 [aspirin]=21 [malonaldehyde]=9)
 echo "# rMD17 test MAE: E meV/molecule, F meV/Å; GAP with $SPARSE sparse points per element ($(nproc) cores)"
 printf "%-14s %8s %8s %8s %7s   %-12s %-12s\n" molecule E_MAE F_MAE time_s MiB "GAP(pub)" "ACE(pub)"
 for mol in $MOLECULES; do
+  # shellcheck disable=SC2086  # GAP_EXTRA is a list of options
   /usr/bin/time -f "%e %M" -o "$work/time" "$BIN/mlp-fit" -q --model-type gap --preset soap-default \
-    --sparse-points "$SPARSE" --energy-sigma 0.0002 --force-sigma 0.01 "$DATA/rmd17_${mol}_train01.extxyz" \
+    --sparse-points "$SPARSE" --energy-sigma 0.0002 --force-sigma 0.01 ${GAP_EXTRA:-} "$DATA/rmd17_${mol}_train01.extxyz" \
     -o "$work/m.mlp"
   "$BIN/mlp-eval" -q -m "$work/m.mlp" "$DATA/rmd17_${mol}_test01.extxyz" -o /dev/null --table "$work/t.tsv"
   awk -F'\t' -v t="$(cat "$work/time")" -v n="${ATOMS[$mol]}" -v m="$mol" -v g="${GAP[$mol]}" -v a="${ACE[$mol]}" '

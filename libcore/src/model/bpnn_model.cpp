@@ -67,9 +67,10 @@ bool BpnnModel::supports(const std::vector<int>& numbers, std::string& why) cons
 }
 
 Eigen::MatrixXd BpnnModel::atomic_energies(const DescriptorValues& q, const std::vector<int>& numbers,
-                                           std::vector<DescriptorValues>* dE_dq) const {
+                                           std::vector<DescriptorValues>* dE_dq,
+                                           const std::vector<std::uint8_t>* only) const {
   const std::size_t n = numbers.size(), members = committee_size();
-  Eigen::MatrixXd energies(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(members));
+  Eigen::MatrixXd energies = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(members));
   if (dE_dq) {
     dE_dq->assign(members, DescriptorValues{q.offsets, std::vector<double>(q.data.size(), 0.0)});
   }
@@ -77,7 +78,7 @@ Eigen::MatrixXd BpnnModel::atomic_energies(const DescriptorValues& q, const std:
   for (const auto& [z, e] : elements_) {
     std::vector<std::size_t> atoms;
     for (std::size_t i = 0; i < n; ++i)
-      if (numbers[i] == z) atoms.push_back(i);
+      if (numbers[i] == z && (!only || (*only)[i])) atoms.push_back(i);
     if (atoms.empty()) continue;
     const Eigen::Index size = e.input_shift.size(), count = static_cast<Eigen::Index>(atoms.size());
     Eigen::MatrixXd X(size, count);
@@ -114,7 +115,7 @@ void BpnnModel::compute(const Structure& s, const NeighborList& nl, const EvalRe
       request.atom_virials ? descriptor_->compute(s, list, gradients) : descriptor_->compute(s, list);
   const bool derivatives = request.forces || request.virial || request.atom_virials;
   std::vector<DescriptorValues> member_dE_dq;
-  const Eigen::MatrixXd e = atomic_energies(q, s.numbers, derivatives ? &member_dE_dq : nullptr);
+  const Eigen::MatrixXd e = atomic_energies(q, s.numbers, derivatives ? &member_dE_dq : nullptr, request.contributing);
   const double inv_m = 1.0 / static_cast<double>(members);
   const Eigen::VectorXd mean = e.rowwise().mean();
   const std::vector<std::uint8_t>* flags = request.contributing;

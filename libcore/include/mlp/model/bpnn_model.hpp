@@ -60,9 +60,12 @@ class BpnnModel final : public DescriptorModel {
   std::size_t committee_size() const;
 
   /// Atomic energies of every atom for every committee member (rows: atoms, columns: members; eV) and, if
-  /// dE_dq is non-null, dE_i/dq_i per member (one DescriptorValues per member, eV per unit of q).
+  /// dE_dq is non-null, dE_i/dq_i per member (one DescriptorValues per member, eV per unit of q). With `only`
+  /// (one flag per atom), atoms without a flag are not evaluated: their energies and derivatives are 0
+  /// (domain decomposition: padding atoms have no energy of their own).
   Eigen::MatrixXd atomic_energies(const DescriptorValues& q, const std::vector<int>& numbers,
-                                  std::vector<DescriptorValues>* dE_dq) const;
+                                  std::vector<DescriptorValues>* dE_dq,
+                                  const std::vector<std::uint8_t>* only = nullptr) const;
 
  private:
   std::shared_ptr<const Descriptor> descriptor_;

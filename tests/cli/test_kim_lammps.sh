@@ -178,12 +178,15 @@ else
   fail "NVT run: $(grep -m1 ERROR nvt.log)"
 fi
 
-# Learned model files (MODL): a linear and a GAP SOAP model and a small BPNN on ACSF fitted here on the shipped Si frames run through the
-# same driver and agree with mlp-eval to 1e-9, serially and with domain decomposition.
-for kind in linear gap bpnn; do
+# Learned model files (MODL): a linear and a GAP SOAP model (also with a two-body term whose cutoff exceeds the SOAP
+# cutoff) and a small BPNN on ACSF fitted here on the shipped Si frames run through the same driver and agree with
+# mlp-eval to 1e-9, serially and with domain decomposition.
+for kind in linear gap gap2b bpnn; do
   case $kind in
     linear) fit_options="--model-type linear --preset soap-small"; name=mlp_Linear_Si ;;
     gap) fit_options="--model-type gap --sparse-points 30 --preset soap-small"; name=mlp_Gap_Si ;;
+    gap2b) fit_options="--model-type gap --sparse-points 30 --preset soap-small --two-body --two-body-cutoff 5.5"
+           name=mlp_Gap2b_Si ;;
     bpnn) fit_options="--model-type bpnn --preset acsf-small --layers 8 --epochs 3"; name=mlp_Bpnn_Si ;;
   esac
   # shellcheck disable=SC2086

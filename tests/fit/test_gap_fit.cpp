@@ -340,7 +340,7 @@ TEST_CASE("GAP fit with a two-body term equals the DTC solution assembled by bru
   }
 }
 
-TEST_CASE("GAP fit with a two-body term recovers a pair potential; SOAP alone does not", "[gap_fit][two_body]") {
+TEST_CASE("GAP fit with a two-body term recovers a pair potential, SOAP alone does not", "[gap_fit][two_body]") {
   std::mt19937_64 rng(26);
   auto d = si_soap(3, 2, 4.0);
   const auto truth = make_model("morse:D=0.6,a=1.4,r0=2.4,cutoff=4.0");

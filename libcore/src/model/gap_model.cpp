@@ -114,6 +114,10 @@ GapModel::GapModel(std::shared_ptr<const Descriptor> descriptor, GapKernel kerne
   }
 }
 
+std::string GapModel::inner_cutoff_conflict() const {
+  return two_body_ ? "a GAP model with a two-body term cannot have an inner cutoff" : std::string();
+}
+
 double GapModel::cutoff() const {
   return two_body_ ? std::max(descriptor_->cutoff(), two_body_->kernel().cutoff) : descriptor_->cutoff();
 }
@@ -181,13 +185,7 @@ void GapModel::compute(const Structure& s, const NeighborList& nl, const EvalReq
   energy = detail::add_atomic_energy_result(*descriptor_, s, list, atom_energy, dE_dq, &gradients, request, result,
                                             this);
   result.term_energies.emplace_back(name(), energy);
-  if (two_body_) {
-    // The inner cutoff blends each atom's learned energy as one number; the pair shares are not part of it.
-    if (!inner_cutoff().empty())
-      throw InputError("a GAP model with a two-body term cannot have an inner cutoff", s.source, s.line,
-                       "inner_cutoff");
-    result.term_energies.emplace_back("gap-2b", two_body_->add_to(s, nl, request, result));
-  }
+  if (two_body_) result.term_energies.emplace_back("gap-2b", two_body_->add_to(s, nl, request, result));
   if (request.uncertainty && supports_uncertainty()) add_variance(s, nl, q, result);
 }
 

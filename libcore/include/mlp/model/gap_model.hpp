@@ -125,6 +125,10 @@ class GapModel final : public DescriptorModel {
 
   void add_variance(const Structure& s, const NeighborList& nl, const DescriptorValues& q,
                     EvalResult& result) const;
+
+ protected:
+  /// The inner cutoff blends each atom's descriptor energy as one number; the pair shares are not part of it.
+  std::string inner_cutoff_conflict() const override;
 };
 
 /// Upper Cholesky factor U of K + jitter·I (K = δ² (x̂·x̂')^ζ over `points`), as the fit and the model both use

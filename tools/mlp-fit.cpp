@@ -74,8 +74,7 @@ struct Options {
   double delta = 1.0, jitter = 1e-8;  // eV; relative to delta^2
   int zeta = 4;
   bool two_body = false;  // GAP: add the two-body distance kernel
-  // δ₂ = 3 eV: best on validation splits of mlearn Mo, Ge (energy and forces) and Ni (forces) among 0.3, 1, 3 eV.
-  mlp::GapTwoBodyFitOptions two_body_options{{3.0, 1.0, 5.0, 1.0}, 20};
+  mlp::GapTwoBodyFitOptions two_body_options;  // library defaults (mlp/model/gap_two_body.hpp)
   double two_body_cutoff = 0.0;  // Å; 0: the descriptor's cutoff
   mlp::LabelKeys labels;
   bool no_zbl = false;  // fit the labels as they are, store no baseline

@@ -14,19 +14,19 @@
 #include "mlp/io/container.hpp"
 #include "mlp/model/gap_model.hpp"
 #include "mlp/util/error.hpp"
-#include "test_support.hpp"
+#include "gap_test_support.hpp"
 
 using namespace mlp;
+using mlp::test::loaded;
+using mlp::test::periodic_sic;
+using mlp::test::rewritten;
+using mlp::test::saved;
 
 namespace {
 
 std::shared_ptr<const Descriptor> small_soap() {
   return make_descriptor(R"({"type":"soap","species":["C","Si"],"n_max":3,"l_max":2,"r_cut":3.5,"sigma":0.5,)"
                          R"("cutoff_width":1.0})");
-}
-
-Structure periodic_sic(std::mt19937_64& rng, std::size_t n) {
-  return test::random_structure(rng, n, {6, 14}, test::random_cell(rng, 5.5, 7.0), {true, true, true}, 1.5);
 }
 
 GapTwoBodyKernel two_body_kernel() {
@@ -125,18 +125,6 @@ double brute_two_body(const GapTwoBody& tb, const Structure& s) {
       }
     }
   return e;
-}
-
-std::string saved(const GapModel& m) {
-  std::ostringstream out(std::ios::binary);
-  save_gap_model(out, m, "{\"tool\":\"test\"}");
-  return out.str();
-}
-
-std::unique_ptr<GapModel> loaded(const std::string& bytes, std::uint32_t max_version = kGapModelFileVersion) {
-  std::istringstream in(bytes, std::ios::binary);
-  ContainerReader reader(in, "g.mlp", "MODL", max_version);
-  return load_gap_model(reader, "g.mlp");
 }
 
 }  // namespace
@@ -291,24 +279,16 @@ TEST_CASE("GAP two-body model file: bit-exact round trip, version 4, refused by 
   }
   // Damaged (re-written with a valid checksum): a header count that does not match the arrays, a pair whose
   // arrays are missing.
-  const auto rewritten = [&](const std::string& from, const std::string& to) {
-    std::istringstream in(bytes, std::ios::binary);
-    ContainerReader reader(in, "g.mlp", "MODL", kGapModelFileVersion);
-    std::string header = reader.header().json;
-    const std::size_t at = header.find(from);
-    REQUIRE(at != std::string::npos);
-    header.replace(at, from.size(), to);
-    std::ostringstream out(std::ios::binary);
-    ContainerWriter writer(out, "MODL", reader.header().version, header);
-    std::uint32_t type = 0;
-    std::string payload;
-    while (reader.next(type, payload)) writer.write_record(type, payload);
-    writer.finish();
-    return out.str();
+  const auto replaced = [&](const std::string& from, const std::string& to) {
+    return rewritten(bytes, [&](std::string& header) {
+      const std::size_t at = header.find(from);
+      REQUIRE(at != std::string::npos);
+      header.replace(at, from.size(), to);
+    });
   };
-  CHECK_THROWS_WITH(loaded(rewritten("\"Si-Si\":6", "\"Si-Si\":7")), Catch::Contains("does not match the header"));
-  CHECK_THROWS_WITH(loaded(rewritten("\"Si-Si\":6", "\"C-C\":6,\"Si-Si\":6")), Catch::Contains("no two-body"));
-  CHECK_THROWS_WITH(loaded(rewritten("\"theta\":0.6", "\"theta\":-0.6")), Catch::Contains("theta"));
+  CHECK_THROWS_WITH(loaded(replaced("\"Si-Si\":6", "\"Si-Si\":7")), Catch::Contains("does not match the header"));
+  CHECK_THROWS_WITH(loaded(replaced("\"Si-Si\":6", "\"C-C\":6,\"Si-Si\":6")), Catch::Contains("no two-body"));
+  CHECK_THROWS_WITH(loaded(replaced("\"theta\":0.6", "\"theta\":-0.6")), Catch::Contains("theta"));
 }
 
 TEST_CASE("GAP with a two-body term refuses an inner cutoff, also from a model file", "[gap][two_body]") {
@@ -320,19 +300,11 @@ TEST_CASE("GAP with a two-body term refuses an inner cutoff, also from a model f
   CHECK_NOTHROW(model->set_inner_cutoff(InnerCutoff()));
   CHECK(model->inner_cutoff().empty());
   // A file that holds both (written by hand: the writer cannot produce it) is refused naming the file.
-  const std::string bytes = saved(*model);
-  std::istringstream in(bytes, std::ios::binary);
-  ContainerReader reader(in, "g.mlp", "MODL", kGapModelFileVersion);
-  std::string header = reader.header().json;
-  header.insert(header.rfind('}'), R"(,"inner_cutoff":[{"pair":["Si","Si"],"r_in":1.8,"r_out":2.2}])");
-  std::ostringstream out(std::ios::binary);
-  ContainerWriter writer(out, "MODL", kGapModelFileVersion, header);
-  std::uint32_t type = 0;
-  std::string payload;
-  while (reader.next(type, payload)) writer.write_record(type, payload);
-  writer.finish();
+  const std::string both = rewritten(saved(*model), [](std::string& header) {
+    header.insert(header.rfind('}'), R"(,"inner_cutoff":[{"pair":["Si","Si"],"r_in":1.8,"r_out":2.2}])");
+  });
   try {
-    loaded(out.str());
+    loaded(both);
     FAIL("a GAP file with a two-body term and an inner cutoff was accepted");
   } catch (const InputError& e) {
     CHECK(e.source() == "g.mlp");

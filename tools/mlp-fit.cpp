@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -65,6 +66,7 @@ const char* kExamples =
 
 struct Options {
   std::string model_type = "linear", preset, params, output, lambda = "1e-8";
+  std::string atomic_energy_sigma = "10";  // linear: eV, or "none"
   std::vector<std::string> inputs, valid, sigma_overrides;
   std::string energy_sigma = "0.001", force_sigma = "0.1", virial_sigma = "0.05";
   double valid_fraction = 0.0;
@@ -154,6 +156,20 @@ Fitted fit_linear_model(const Options& o, const Problem& p, mlp::tool::Progress&
     if (used != o.lambda.size() || !(fit.lambda >= 0.0) || !std::isfinite(fit.lambda))
       throw CLI::ValidationError("--lambda", "must be a number >= 0 or 'auto', got '" + o.lambda + "'");
   }
+  if (o.atomic_energy_sigma == "none") {
+    fit.atomic_energy_sigma = std::numeric_limits<double>::infinity();
+  } else {
+    std::size_t used = 0;
+    try {
+      fit.atomic_energy_sigma = std::stod(o.atomic_energy_sigma, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != o.atomic_energy_sigma.size() || !(fit.atomic_energy_sigma > 0.0) ||
+        !std::isfinite(fit.atomic_energy_sigma))
+      throw CLI::ValidationError("--atomic-energy-sigma",
+                                 "must be a number > 0 (eV) or 'none', got '" + o.atomic_energy_sigma + "'");
+  }
   result = mlp::fit_linear(*p.descriptor, p.data.frames, p.split, p.isolated.energy, fit, [&] {
 #pragma omp critical(mlp_fit_progress)
     progress.step();
@@ -164,7 +180,8 @@ Fitted fit_linear_model(const Options& o, const Problem& p, mlp::tool::Progress&
     report += "  lambda " + format_lambda(trial.lambda) + ": validation loss " + format_lambda(trial.valid.total()) +
               (trial.lambda == result.lambda ? "  <- chosen" : "") + "\n";
   report += "lambda " + format_lambda(result.lambda) + " (absolute " + format_lambda(result.lambda_absolute) +
-            ", ridge term " + format_lambda(result.regularisation) + ")" +
+            ", ridge term " + format_lambda(result.regularisation) + ", atomic-energy prior " +
+            format_lambda(result.atomic_prior) + ")" +
             (result.jitter > 0 ? ", jitter " + format_lambda(result.jitter) : std::string()) +
             "\nloss terms (sum of (residual/sigma)^2, observations):\n" + format_loss("train", result.train);
   if (!p.split.valid.empty()) report += "\n" + format_loss("valid", result.valid);
@@ -455,6 +472,10 @@ int main(int argc, char** argv) {
   app.add_option("--lambda", o.lambda,
                  "Ridge parameter relative to mean diag(A^T A), >= 0, or 'auto' (grid 0, 1e-12..1e-1 on the "
                  "validation loss)")
+      ->capture_default_str();
+  app.add_option("--atomic-energy-sigma", o.atomic_energy_sigma,
+                 "Linear: prior standard deviation (eV) of each training atom's learned energy, which fixes how the "
+                 "total energy is split among the atoms (see mlp-fit(1)); 'none' for no prior")
       ->capture_default_str();
   app.add_option("--sparse-points", o.sparse_points, "GAP: sparse points per element")->capture_default_str();
   app.add_option("--sparse-method", o.sparse_method, "GAP: choice of sparse points: cur, fps or random")

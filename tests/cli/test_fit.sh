@@ -15,6 +15,11 @@ grep -q "mlp-fit (mlp) " "$TMP/out" || fail "--version output: $(cat "$TMP/out")
 expect_status 2 "missing -o is a usage error" -- "$FIT" --params "$TMP/acsf.json" "$DATA"
 expect_status 2 "no descriptor is a usage error" -- "$FIT" "$DATA" -o "$TMP/x.mlp"
 expect_status 2 "bad --lambda is a usage error" -- "$FIT" --params "$TMP/acsf.json" --lambda much "$DATA" -o "$TMP/x.mlp"
+for bad in 0 -1 inf much; do
+  expect_status 2 "bad --atomic-energy-sigma $bad is a usage error" -- "$FIT" --params "$TMP/acsf.json" \
+    --atomic-energy-sigma "$bad" "$DATA" -o "$TMP/x.mlp"
+  grep -q "atomic-energy-sigma" "$TMP/err" || fail "bad --atomic-energy-sigma message does not name the option"
+done
 expect_status 2 "unknown model type" -- "$FIT" --model-type nn --params "$TMP/acsf.json" "$DATA" -o "$TMP/x.mlp"
 expect_status 1 "bad --sigma override" -- "$FIT" --params "$TMP/acsf.json" --sigma "Surface:stiffness=1" "$DATA" \
   -o "$TMP/x.mlp"
@@ -39,6 +44,11 @@ grep -q "least squares on composition" "$TMP/err" || fail "isolated-atom energy 
 grep -aq '"model_type":"linear"' "$TMP/si.mlp" || fail "header lacks model_type"
 grep -aq '"fnv1a64":"[0-9a-f]\{16\}"' "$TMP/si.mlp" || fail "header lacks data hashes"
 grep -aq '"command_line":' "$TMP/si.mlp" || fail "header lacks the command line"
+grep -aq '"atomic_energy_sigma":10' "$TMP/si.mlp" || fail "header lacks the atomic-energy prior's sigma"
+grep -q "atomic-energy prior" "$TMP/err" || fail "the atomic-energy prior term is not reported"
+expect_status 0 "fit without the atomic-energy prior" -- "$FIT" --params "$TMP/acsf.json" --atomic-energy-sigma none \
+  "$DATA" -o "$TMP/noprior.mlp"
+grep -aq '"atomic_energy_sigma":null' "$TMP/noprior.mlp" || fail "no prior is not recorded as null"
 
 # mlp-eval reads the model file; its energies are the fit's own predictions (same RMSE over all frames as the
 # error table of a second fit evaluation), finite and sensible.

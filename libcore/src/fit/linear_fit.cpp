@@ -48,16 +48,19 @@ struct Quadratic {
 
 struct NormalSet {
   Quadratic energy, force, virial;
-  explicit NormalSet(Eigen::Index p = 0) : energy(p), force(p), virial(p) {}
+  Quadratic atomic;  // the atomic-energy prior: rows q_i/σ_a with target 0 (not a loss term)
+  explicit NormalSet(Eigen::Index p = 0) : energy(p), force(p), virial(p), atomic(p) {}
   void merge(const NormalSet& o) {
     energy.merge(o.energy);
     force.merge(o.force);
     virial.merge(o.virial);
+    atomic.merge(o.atomic);
   }
   void symmetrise() {
     energy.symmetrise();
     force.symmetrise();
     virial.symmetrise();
+    atomic.symmetrise();
   }
   LossTerms loss(const Eigen::VectorXd& w) const {
     LossTerms t;
@@ -113,6 +116,17 @@ void assemble_frame(const Descriptor& d, const Structure& s, const Layout& layou
     }
     const double scale = 1.0 / (atoms * sigma.energy);
     set.energy.add(A * scale, Eigen::VectorXd::Constant(1, y * scale));
+  }
+  if (std::isfinite(o.atomic_energy_sigma) && n > 1) {
+    // One prior row per atom: (b_i − b̄)/σ_a, b̄ the frame's mean learned atomic energy, target 0.
+    Eigen::MatrixXd A = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), p);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Eigen::Index off = layout.offset.at(s.numbers[i]);
+      for (std::size_t k = 0; k < q.row_size(i); ++k)
+        A(static_cast<Eigen::Index>(i), off + static_cast<Eigen::Index>(k)) = q.row(i)[k] / o.atomic_energy_sigma;
+    }
+    A.rowwise() -= A.colwise().mean();
+    set.atomic.add(A, Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n)));
   }
   if (forces) {
     // F_ja = −Σ_i w_{Z_i}·dq_i/dr_ja.
@@ -194,7 +208,7 @@ std::size_t linear_fit_memory_bytes(std::size_t parameters, std::size_t threads,
   if (threads == 0) threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
   const std::size_t p2 = parameters * parameters * sizeof(double);
   const std::size_t rows = 1 + 3 * largest_frame_atoms + 6;
-  return p2 * (3 * 2 * (1 + threads) + 3) + threads * rows * parameters * sizeof(double);
+  return p2 * (4 * 2 * (1 + threads) + 3) + threads * rows * parameters * sizeof(double);
 }
 
 LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& frames, const Split& split,
@@ -212,6 +226,9 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
     }
   if (!(o.lambda >= 0.0) || !std::isfinite(o.lambda))
     throw InputError("lambda must be a finite number >= 0", "", 0, "lambda");
+  if (!(o.atomic_energy_sigma > 0.0))
+    throw InputError("the atomic-energy prior sigma must be > 0 (eV; infinity for none)", "", 0,
+                     "atomic_energy_sigma");
   if (o.auto_lambda && split.valid.empty())
     throw InputError("choosing lambda automatically needs validation frames (--valid-fraction or --valid)", "", 0,
                      "lambda");
@@ -271,7 +288,8 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
 
   const Eigen::MatrixXd G = tr.energy.G + tr.force.G + tr.virial.G;
   const Eigen::VectorXd h = tr.energy.h + tr.force.h + tr.virial.h;
-  const double scale = G.diagonal().mean();
+  const double scale = G.diagonal().mean();  // λ stays relative to the data, not to the prior
+  const Eigen::MatrixXd G_prior = G + tr.atomic.G;
 
   LinearFitResult result;
   result.parameters = static_cast<std::size_t>(p);
@@ -282,7 +300,7 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
     const double lambda_abs = lambda * scale;
     Solution sol;
     try {
-      sol = solve(G, h, lambda_abs);
+      sol = solve(G_prior, h, lambda_abs);
     } catch (const ComputeError&) {
       if (!o.auto_lambda) throw;
       continue;  // λ = 0 may be singular; the grid goes on
@@ -303,6 +321,7 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
   if (!o.auto_lambda) result.trials.clear();
   result.jitter = chosen.jitter;
   result.regularisation = result.lambda_absolute * chosen.w.squaredNorm();
+  result.atomic_prior = tr.atomic.value(chosen.w);
   for (int z : species)
     result.weights[z] = chosen.w.segment(layout.offset.at(z), static_cast<Eigen::Index>(d.size(z)));
   return result;

@@ -61,7 +61,7 @@ std::string fit_provenance_json(const FitProvenance& p) {
     fit["jitter"] = p.fit->jitter;
     fit["parameters"] = p.fit->parameters;
     fit["loss"] = {{"train", loss_json(p.fit->train)}, {"valid", loss_json(p.fit->valid)},
-                   {"regularisation", p.fit->regularisation}};
+                   {"regularisation", p.fit->regularisation}, {"atomic_prior", p.fit->atomic_prior}};
   }
   if (p.gap_fit) {
     fit["jitter"] = p.gap_fit->jitter;
@@ -88,7 +88,14 @@ std::string fit_provenance_json(const FitProvenance& p) {
     sigmas["by_config_type"] = by;
     fit["sigmas"] = sigmas;
   }
-  if (p.options) fit["lambda_auto"] = p.options->auto_lambda;
+  if (p.options) {
+    fit["lambda_auto"] = p.options->auto_lambda;
+    // null when there is no prior (JSON has no infinity).
+    if (std::isfinite(p.options->atomic_energy_sigma))
+      fit["atomic_energy_sigma"] = p.options->atomic_energy_sigma;
+    else
+      fit["atomic_energy_sigma"] = nullptr;
+  }
   if (p.gap_options) {
     fit["delta"] = p.gap_options->kernel.delta;
     fit["zeta"] = p.gap_options->kernel.zeta;

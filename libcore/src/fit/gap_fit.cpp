@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <map>
 #include <mutex>
+#include <vector>
 
 #include <omp.h>
 
@@ -74,6 +76,20 @@ FrameRows assemble_frame(const Descriptor& d, const Structure& s, const SparseLa
   Eigen::MatrixXd f_rows = forces ? Eigen::MatrixXd::Zero(force_rows, m) : Eigen::MatrixXd();
   Eigen::MatrixXd w_rows = stress ? Eigen::MatrixXd::Zero(6, m) : Eigen::MatrixXd();
   const double d2 = kernel.delta * kernel.delta;
+  // Per element, every atom's descriptor-gradient rows (dq_i/dr_j transposed for each entry j, then the 9 strain
+  // rows) are stacked and multiplied by the sparse points in one product, so that X̂ is packed once per element
+  // and frame, not once per atom. With J = ∂k(q_i, x_s)/∂q_i as columns s, δ²/|q_i| (x̂_s − c_s q̂_i) ζ c_s^{ζ−1},
+  // atom i's block G of rows contributes G J = δ²/|q_i| (G X̂ᵀ − (G q̂_i) cᵀ) diag(w), w_s = ζ c_s^{ζ−1}: one
+  // shared product and a rank-one correction (J itself, dim × mz per atom, is never formed).
+  struct AtomBlock {
+    std::size_t atom;
+    Eigen::Index first_row;  // in the element's stack: force rows, then (with stress) 9 strain rows
+    Eigen::VectorXd qn;      // q̂_i
+    Eigen::RowVectorXd c;    // x̂_s · q̂_i
+    double norm;             // |q_i|
+  };
+  std::map<int, std::vector<AtomBlock>> blocks;
+  std::map<int, Eigen::Index> stack_rows;
   for (std::size_t i = 0; i < n; ++i) {
     const int z = s.numbers[i];
     const Eigen::MatrixXd& x = *layout.points.at(z);
@@ -83,32 +99,47 @@ FrameRows assemble_frame(const Descriptor& d, const Structure& s, const SparseLa
     const double norm = qi.norm();
     if (norm == 0.0) continue;  // k = 0 for a zero row (mlp/model/gap_model.hpp)
     const Eigen::VectorXd qn = qi / norm;
-    const Eigen::VectorXd c = x * qn;
-    e_row.segment(off, mz) += d2 * c.unaryExpr([&](double t) { return kernel.value(t); }).transpose();
+    const Eigen::RowVectorXd c = (x * qn).transpose();
+    e_row.segment(off, mz) += d2 * c.unaryExpr([&](double t) { return kernel.value(t); });
     if (!need_gradients) continue;
-    // J = ∂k(q_i, x_s)/∂q_i as columns s: δ²/|q_i| (x̂_s − c_s q̂_i) ζ c_s^{ζ−1}.
-    const Eigen::VectorXd w = c.unaryExpr([&](double t) { return kernel.derivative(t); });
-    const Eigen::MatrixXd j =
-        (d2 / norm) * ((x.transpose() - qn * c.transpose()) * w.asDiagonal());  // dim × mz
-    if (forces) {
-      const std::size_t first = g.entry_offsets[i], last = g.entry_offsets[i + 1];
-      // Stack the entries' 3 × dim blocks (dq_i/dr_j transposed) and contract them with J in one product.
-      RowMajorMatrix stacked(static_cast<Eigen::Index>(3 * (last - first)), dim);
-      for (std::size_t e = first; e < last; ++e) {
-        const Eigen::Map<const RowMajorMatrix> block(g.position.data() + g.data_offsets[e], dim, 3);
-        stacked.middleRows(static_cast<Eigen::Index>(3 * (e - first)), 3) = block.transpose();
-      }
-      const Eigen::MatrixXd contracted = stacked * j;
-      for (std::size_t e = first; e < last; ++e) {
-        const auto atom = static_cast<Eigen::Index>(g.atom[e]);
-        f_rows.block(3 * atom, off, 3, mz) -= contracted.middleRows(static_cast<Eigen::Index>(3 * (e - first)), 3);
-      }
+    Eigen::Index& rows = stack_rows[z];
+    blocks[z].push_back({i, rows, qn, c, norm});
+    if (forces) rows += static_cast<Eigen::Index>(3 * (g.entry_offsets[i + 1] - g.entry_offsets[i]));
+    if (stress) rows += 9;
+  }
+  for (const auto& [z, atoms_z] : blocks) {
+    const Eigen::MatrixXd& x = *layout.points.at(z);
+    const Eigen::Index off = layout.offset.at(z), dim = x.cols();
+    RowMajorMatrix stacked(stack_rows.at(z), dim);
+    for (const AtomBlock& b : atoms_z) {
+      Eigen::Index row = b.first_row;
+      if (forces)
+        for (std::size_t e = g.entry_offsets[b.atom]; e < g.entry_offsets[b.atom + 1]; ++e, row += 3)
+          stacked.middleRows(row, 3) = Eigen::Map<const RowMajorMatrix>(g.position.data() + g.data_offsets[e], dim, 3)
+                                           .transpose();
+      if (stress)
+        stacked.middleRows(row, 9) =
+            Eigen::Map<const RowMajorMatrix>(g.strain.data() + q.offsets[b.atom] * 9, dim, 9).transpose();
     }
-    if (stress) {
-      const Eigen::Map<const RowMajorMatrix> strain(g.strain.data() + q.offsets[i] * 9, dim, 9);
-      const Eigen::MatrixXd contracted = strain.transpose() * j;  // 9 × mz
-      for (int r = 0; r < 6; ++r)
-        w_rows.block(r, off, 1, mz) -= 0.5 * (contracted.row(3 * kA[r] + kB[r]) + contracted.row(3 * kB[r] + kA[r]));
+    const Eigen::MatrixXd product = stacked * x.transpose();  // rows × mz
+    for (const AtomBlock& b : atoms_z) {
+      const std::size_t entries = forces ? g.entry_offsets[b.atom + 1] - g.entry_offsets[b.atom] : 0;
+      const Eigen::Index count = static_cast<Eigen::Index>(3 * entries) + (stress ? 9 : 0);
+      const auto rows = stacked.middleRows(b.first_row, count);
+      const Eigen::RowVectorXd w =
+          (d2 / b.norm) * b.c.unaryExpr([&](double t) { return kernel.derivative(t); });
+      Eigen::MatrixXd gj = product.middleRows(b.first_row, count);
+      gj.noalias() -= (rows * b.qn) * b.c;
+      gj.array().rowwise() *= w.array();
+      for (std::size_t e = 0; e < entries; ++e) {
+        const auto atom = static_cast<Eigen::Index>(g.atom[g.entry_offsets[b.atom] + e]);
+        f_rows.block(3 * atom, off, 3, x.rows()) -= gj.middleRows(static_cast<Eigen::Index>(3 * e), 3);
+      }
+      if (stress) {
+        const auto strain = gj.bottomRows(9);
+        for (int r = 0; r < 6; ++r)
+          w_rows.block(r, off, 1, x.rows()) -= 0.5 * (strain.row(3 * kA[r] + kB[r]) + strain.row(3 * kB[r] + kA[r]));
+      }
     }
   }
   if (layout.two_body)

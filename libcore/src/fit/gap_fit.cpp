@@ -174,28 +174,72 @@ FrameRows assemble_frame(const Descriptor& d, const Structure& s, const SparseLa
 }
 
 // Householder update of the triangular factor: [R; B] → [R'; 0] and [z; y] → [z'; ·], with R'ᵀR' = RᵀR + BᵀB.
-// Column k's reflector touches only row k of R and the rows of B (R is already triangular below row k).
+// Column k's reflector v = [v0 e_k; b_k] touches only row k of R and the rows of B (R is already triangular
+// below row k). Blocked as LAPACK's triangular-pentagonal QR (dtpqrt): the reflectors of a panel of kPanel
+// columns are found column by column, updating only the panel, and are then applied to the columns to its right
+// and to [z; y] at once in compact WY form, H_1 ⋯ H_p = I − V T Vᵀ (T upper triangular), so that the bulk of the
+// work is matrix products instead of one pass over B per column (three fifths of a 4200-point fit was the
+// unblocked update).
 void fold_rows(Eigen::MatrixXd& r, Eigen::VectorXd& z, Eigen::MatrixXd& b, Eigen::VectorXd& y) {
-  const Eigen::Index m = r.rows();
-  for (Eigen::Index k = 0; k < m; ++k) {
-    const double tail = b.col(k).squaredNorm();
-    if (tail == 0.0) continue;
-    const double x0 = r(k, k);
-    const double alpha = x0 >= 0.0 ? -std::sqrt(x0 * x0 + tail) : std::sqrt(x0 * x0 + tail);
-    const double v0 = x0 - alpha;
-    const double tau = 2.0 / (v0 * v0 + tail);
-    const Eigen::Index rest = m - k - 1;
-    if (rest > 0) {
-      Eigen::RowVectorXd w = v0 * r.row(k).tail(rest);
-      w.noalias() += b.col(k).transpose() * b.rightCols(rest);
-      r.row(k).tail(rest) -= (tau * v0) * w;
-      b.rightCols(rest).noalias() -= (tau * b.col(k)) * w;
+  constexpr Eigen::Index kPanel = 32;
+  const Eigen::Index m = r.rows(), rows = b.rows();
+  Eigen::MatrixXd vb(rows, kPanel), t(kPanel, kPanel);
+  Eigen::VectorXd v0(kPanel), tau(kPanel);
+  for (Eigen::Index k0 = 0; k0 < m; k0 += kPanel) {
+    const Eigen::Index width = std::min(kPanel, m - k0);
+    v0.setZero();
+    tau.setZero();
+    bool any = false;
+    for (Eigen::Index p = 0; p < width; ++p) {
+      const Eigen::Index k = k0 + p;
+      vb.col(p) = b.col(k);
+      const double tail = vb.col(p).squaredNorm();
+      if (tail == 0.0) continue;  // H_k = I: v = 0, τ = 0
+      any = true;
+      const double x0 = r(k, k);
+      const double alpha = x0 >= 0.0 ? -std::sqrt(x0 * x0 + tail) : std::sqrt(x0 * x0 + tail);
+      v0[p] = x0 - alpha;
+      tau[p] = 2.0 / (v0[p] * v0[p] + tail);
+      const Eigen::Index rest = width - p - 1;  // panel columns right of k
+      if (rest > 0) {
+        Eigen::RowVectorXd w = v0[p] * r.row(k).segment(k + 1, rest);
+        w.noalias() += vb.col(p).transpose() * b.middleCols(k + 1, rest);
+        r.row(k).segment(k + 1, rest) -= (tau[p] * v0[p]) * w;
+        b.middleCols(k + 1, rest).noalias() -= (tau[p] * vb.col(p)) * w;
+      }
+      r(k, k) = alpha;
+      b.col(k).setZero();
     }
-    const double wz = v0 * z[k] + b.col(k).dot(y);
-    z[k] -= tau * v0 * wz;
-    y -= (tau * wz) * b.col(k);
-    r(k, k) = alpha;
-    b.col(k).setZero();
+    if (!any) continue;
+    // T of H_1 ⋯ H_p (forward): T_pp = τ_p, T_{<p,p} = −τ_p T_{<p,<p} V_{<p}ᵀ v_p, with V_jᵀ v_p = vb_jᵀ vb_p
+    // for j < p (the R parts v0_j e_j and v0_p e_p are orthogonal).
+    t.setZero();
+    for (Eigen::Index p = 0; p < width; ++p) {
+      t(p, p) = tau[p];
+      if (p == 0 || tau[p] == 0.0) continue;
+      const Eigen::VectorXd u = vb.leftCols(p).transpose() * vb.col(p);
+      const Eigen::VectorXd tu = t.topLeftCorner(p, p).triangularView<Eigen::Upper>() * u;
+      t.col(p).head(p) = -tau[p] * tu;
+    }
+    const auto tt = t.topLeftCorner(width, width).triangularView<Eigen::Upper>().transpose();
+    const auto v_b = vb.leftCols(width);
+    const auto v_r = v0.head(width).asDiagonal();
+    // [C_R; C_B] ← (I − V Tᵀ Vᵀ) [C_R; C_B] for the columns right of the panel, then for [z; y].
+    const Eigen::Index rest = m - k0 - width;
+    if (rest > 0) {
+      auto c_r = r.block(k0, k0 + width, width, rest);
+      auto c_b = b.rightCols(rest);
+      Eigen::MatrixXd w = v_r * c_r;
+      w.noalias() += v_b.transpose() * c_b;
+      const Eigen::MatrixXd tw = tt * w;
+      c_r -= v_r * tw;
+      c_b.noalias() -= v_b * tw;
+    }
+    Eigen::VectorXd wz = v_r * z.segment(k0, width);
+    wz.noalias() += v_b.transpose() * y;
+    const Eigen::VectorXd twz = tt * wz;
+    z.segment(k0, width) -= v_r * twz;
+    y.noalias() -= v_b * twz;
   }
 }
 

@@ -411,8 +411,9 @@ TEST_CASE("GAP fit refuses bad input with clear errors", "[gap_fit]") {
 }
 
 TEST_CASE("GAP fit memory estimate grows with M x (M + frame rows), not with the observations", "[gap_fit]") {
-  // Hand count: 2 M² + 3 candidates·d + threads·(2 (1 + 3N + 6)(M + 1) + d M) doubles.
-  CHECK(gap_fit_memory_bytes(10, 4, 100, 2, 5) == 8 * (2 * 100 + 3 * 100 * 4 + 2 * (2 * 22 * 11 + 40)));
+  // Hand count: 2 M² + 3 candidates·d + threads·(2 (1 + 3N + 6)(M + 1) + 2048 (d + M)) doubles (2048: the rows of
+  // descriptor gradients stacked for one product with the sparse points).
+  CHECK(gap_fit_memory_bytes(10, 4, 100, 2, 5) == 8 * (2 * 100 + 3 * 100 * 4 + 2 * (2 * 22 * 11 + 2048 * 14)));
   // The goal: 4000 sparse points, 200,000 observations (about 66,000 atoms in frames of <= 96 atoms),
   // SOAP n_max 8 l_max 6 (d = 252), 2 threads: well below 8 GB.
   const std::size_t bytes = gap_fit_memory_bytes(4000, 252, 66000, 2, 96);

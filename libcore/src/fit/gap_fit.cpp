@@ -22,6 +22,10 @@ namespace {
 
 using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+// Descriptor-gradient rows stacked for one product with the sparse points: enough to make packing the sparse
+// points negligible, few enough to bound the memory (kStackRows × (descriptor size + sparse points) per thread).
+constexpr Eigen::Index kStackRows = 2048;
+
 // The σ-weighted rows of K_NM of one frame (and their targets).
 struct FrameRows {
   Eigen::MatrixXd a;
@@ -76,20 +80,20 @@ FrameRows assemble_frame(const Descriptor& d, const Structure& s, const SparseLa
   Eigen::MatrixXd f_rows = forces ? Eigen::MatrixXd::Zero(force_rows, m) : Eigen::MatrixXd();
   Eigen::MatrixXd w_rows = stress ? Eigen::MatrixXd::Zero(6, m) : Eigen::MatrixXd();
   const double d2 = kernel.delta * kernel.delta;
-  // Per element, every atom's descriptor-gradient rows (dq_i/dr_j transposed for each entry j, then the 9 strain
-  // rows) are stacked and multiplied by the sparse points in one product, so that X̂ is packed once per element
-  // and frame, not once per atom. With J = ∂k(q_i, x_s)/∂q_i as columns s, δ²/|q_i| (x̂_s − c_s q̂_i) ζ c_s^{ζ−1},
-  // atom i's block G of rows contributes G J = δ²/|q_i| (G X̂ᵀ − (G q̂_i) cᵀ) diag(w), w_s = ζ c_s^{ζ−1}: one
-  // shared product and a rank-one correction (J itself, dim × mz per atom, is never formed).
+  // Per element, the atoms' descriptor-gradient rows (dq_i/dr_j transposed for each entry j, then the 9 strain
+  // rows) are stacked, up to kStackRows rows at a time, and multiplied by the sparse points in one product, so that
+  // X̂ is packed once per stack, not once per atom. With J = ∂k(q_i, x_s)/∂q_i as columns s,
+  // δ²/|q_i| (x̂_s − c_s q̂_i) ζ c_s^{ζ−1}, atom i's block G of rows contributes
+  // G J = δ²/|q_i| (G X̂ᵀ − (G q̂_i) cᵀ) diag(w), w_s = ζ c_s^{ζ−1}: one shared product and a rank-one correction
+  // (J itself, dim × mz per atom, is never formed).
   struct AtomBlock {
     std::size_t atom;
-    Eigen::Index first_row;  // in the element's stack: force rows, then (with stress) 9 strain rows
-    Eigen::VectorXd qn;      // q̂_i
-    Eigen::RowVectorXd c;    // x̂_s · q̂_i
-    double norm;             // |q_i|
+    Eigen::Index rows;      // its force rows, then (with stress) 9 strain rows
+    Eigen::VectorXd qn;     // q̂_i
+    Eigen::RowVectorXd c;   // x̂_s · q̂_i
+    double norm;            // |q_i|
   };
   std::map<int, std::vector<AtomBlock>> blocks;
-  std::map<int, Eigen::Index> stack_rows;
   for (std::size_t i = 0; i < n; ++i) {
     const int z = s.numbers[i];
     const Eigen::MatrixXd& x = *layout.points.at(z);
@@ -102,44 +106,55 @@ FrameRows assemble_frame(const Descriptor& d, const Structure& s, const SparseLa
     const Eigen::RowVectorXd c = (x * qn).transpose();
     e_row.segment(off, mz) += d2 * c.unaryExpr([&](double t) { return kernel.value(t); });
     if (!need_gradients) continue;
-    Eigen::Index& rows = stack_rows[z];
+    const Eigen::Index rows = (forces ? static_cast<Eigen::Index>(3 * (g.entry_offsets[i + 1] - g.entry_offsets[i])) : 0) +
+                              (stress ? 9 : 0);
     blocks[z].push_back({i, rows, qn, c, norm});
-    if (forces) rows += static_cast<Eigen::Index>(3 * (g.entry_offsets[i + 1] - g.entry_offsets[i]));
-    if (stress) rows += 9;
   }
   for (const auto& [z, atoms_z] : blocks) {
     const Eigen::MatrixXd& x = *layout.points.at(z);
-    const Eigen::Index off = layout.offset.at(z), dim = x.cols();
-    RowMajorMatrix stacked(stack_rows.at(z), dim);
-    for (const AtomBlock& b : atoms_z) {
-      Eigen::Index row = b.first_row;
-      if (forces)
-        for (std::size_t e = g.entry_offsets[b.atom]; e < g.entry_offsets[b.atom + 1]; ++e, row += 3)
-          stacked.middleRows(row, 3) = Eigen::Map<const RowMajorMatrix>(g.position.data() + g.data_offsets[e], dim, 3)
-                                           .transpose();
-      if (stress)
-        stacked.middleRows(row, 9) =
-            Eigen::Map<const RowMajorMatrix>(g.strain.data() + q.offsets[b.atom] * 9, dim, 9).transpose();
-    }
-    const Eigen::MatrixXd product = stacked * x.transpose();  // rows × mz
-    for (const AtomBlock& b : atoms_z) {
-      const std::size_t entries = forces ? g.entry_offsets[b.atom + 1] - g.entry_offsets[b.atom] : 0;
-      const Eigen::Index count = static_cast<Eigen::Index>(3 * entries) + (stress ? 9 : 0);
-      const auto rows = stacked.middleRows(b.first_row, count);
-      const Eigen::RowVectorXd w =
-          (d2 / b.norm) * b.c.unaryExpr([&](double t) { return kernel.derivative(t); });
-      Eigen::MatrixXd gj = product.middleRows(b.first_row, count);
-      gj.noalias() -= (rows * b.qn) * b.c;
-      gj.array().rowwise() *= w.array();
-      for (std::size_t e = 0; e < entries; ++e) {
-        const auto atom = static_cast<Eigen::Index>(g.atom[g.entry_offsets[b.atom] + e]);
-        f_rows.block(3 * atom, off, 3, x.rows()) -= gj.middleRows(static_cast<Eigen::Index>(3 * e), 3);
+    const Eigen::Index off = layout.offset.at(z), dim = x.cols(), mz = x.rows();
+    for (std::size_t begin = 0; begin < atoms_z.size();) {
+      std::size_t end = begin;
+      Eigen::Index total = 0;
+      do total += atoms_z[end++].rows;
+      while (end < atoms_z.size() && total + atoms_z[end].rows <= kStackRows);
+      RowMajorMatrix stacked(total, dim);
+      Eigen::Index row = 0;
+      for (std::size_t a = begin; a < end; ++a) {
+        const std::size_t i = atoms_z[a].atom;
+        if (forces)
+          for (std::size_t e = g.entry_offsets[i]; e < g.entry_offsets[i + 1]; ++e, row += 3)
+            stacked.middleRows(row, 3) =
+                Eigen::Map<const RowMajorMatrix>(g.position.data() + g.data_offsets[e], dim, 3).transpose();
+        if (stress) {
+          stacked.middleRows(row, 9) =
+              Eigen::Map<const RowMajorMatrix>(g.strain.data() + q.offsets[i] * 9, dim, 9).transpose();
+          row += 9;
+        }
       }
-      if (stress) {
-        const auto strain = gj.bottomRows(9);
-        for (int r = 0; r < 6; ++r)
-          w_rows.block(r, off, 1, x.rows()) -= 0.5 * (strain.row(3 * kA[r] + kB[r]) + strain.row(3 * kB[r] + kA[r]));
+      const Eigen::MatrixXd product = stacked * x.transpose();  // total × mz
+      row = 0;
+      for (std::size_t a = begin; a < end; ++a) {
+        const AtomBlock& b = atoms_z[a];
+        const auto mine = stacked.middleRows(row, b.rows);
+        const Eigen::RowVectorXd w = (d2 / b.norm) * b.c.unaryExpr([&](double t) { return kernel.derivative(t); });
+        Eigen::MatrixXd gj = product.middleRows(row, b.rows);
+        gj.noalias() -= (mine * b.qn) * b.c;
+        gj.array().rowwise() *= w.array();
+        const std::size_t first = g.entry_offsets[b.atom];
+        const std::size_t entries = forces ? g.entry_offsets[b.atom + 1] - first : 0;
+        for (std::size_t e = 0; e < entries; ++e) {
+          const auto atom = static_cast<Eigen::Index>(g.atom[first + e]);
+          f_rows.block(3 * atom, off, 3, mz) -= gj.middleRows(static_cast<Eigen::Index>(3 * e), 3);
+        }
+        if (stress) {
+          const auto strain = gj.bottomRows(9);
+          for (int r = 0; r < 6; ++r)
+            w_rows.block(r, off, 1, mz) -= 0.5 * (strain.row(3 * kA[r] + kB[r]) + strain.row(3 * kB[r] + kA[r]));
+        }
+        row += b.rows;
       }
+      begin = end;
     }
   }
   if (layout.two_body)
@@ -323,8 +338,10 @@ std::size_t gap_fit_memory_bytes(std::size_t sparse_points_total, std::size_t de
   if (threads == 0) threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
   const std::size_t m = sparse_points_total;
   const std::size_t rows = 1 + 3 * largest_frame_atoms + 6;
-  // Per thread: the frame's rows and targets, its unscaled force/energy/virial rows (same size) and J.
-  const std::size_t per_thread = 2 * rows * (m + 1) + descriptor_size * m;
+  // Per thread: the frame's rows and targets, its unscaled force/energy/virial rows (same size), and a stack of
+  // descriptor-gradient rows with its product with the sparse points.
+  const std::size_t stack = static_cast<std::size_t>(kStackRows);
+  const std::size_t per_thread = 2 * rows * (m + 1) + stack * (descriptor_size + m);
   return sizeof(double) * (2 * m * m + 3 * candidates * descriptor_size + threads * per_thread);
 }
 

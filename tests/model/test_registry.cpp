@@ -259,5 +259,9 @@ TEST_CASE("model files compose: a term may be another model file, relative to th
   std::ofstream(loop) << std::filesystem::path(loop).filename().string() << "\n";
   CHECK_THROWS_AS(make_model(loop), InputError);  // includes itself: refused, no endless recursion
   CHECK_THROWS_AS(make_model("zbl+no_such_file.mlp"), InputError);
-  for (const auto& f : {inner, outer, loop}) std::filesystem::remove(f);
+  // A path holding '+' that names an existing file is that file, not a sum ("runs/rc5.5+esig/m.mlp").
+  const std::string plus = temp_file("rc5.5+lj.txt", "morse:D=0.1\n");
+  CHECK(make_model(plus)->name() == "morse");
+  CHECK(make_model("zbl+" + inner)->name() == "zbl+lj");  // a sum still, when no file has the whole name
+  for (const auto& f : {inner, outer, loop, plus}) std::filesystem::remove(f);
 }

@@ -341,13 +341,15 @@ const std::vector<ModelInfo>& model_registry() {
 std::unique_ptr<Model> make_model(const std::string& spec_or_file) {
   const std::string text = trim(spec_or_file);
   if (text.empty()) throw InputError("empty model specification", "--model", 0, "model");
-  // A text whose first term names a registered model is a spec; otherwise an existing file is a model file.
-  // This order keeps "--model sw" meaning the model even if a file called "sw" happens to exist.
+  // A text whose first term names a registered model is a spec; otherwise an existing file is a model file, even
+  // when its path holds a '+' ("runs/rc5.5+esig/m.mlp"), and only then a sum of terms. This order keeps
+  // "--model sw" meaning the model even if a file called "sw" happens to exist.
   const std::vector<std::string> terms = split_terms(text);
   const std::string first = trim(terms.front().substr(0, terms.front().find(':')));
-  if (find_model(first) || terms.size() > 1) return make_from_terms(terms, "--model");
   std::error_code ec;
-  if (std::filesystem::is_regular_file(spec_or_file, ec)) {
+  const bool is_file = std::filesystem::is_regular_file(spec_or_file, ec);
+  if (find_model(first) || (terms.size() > 1 && !is_file)) return make_from_terms(terms, "--model");
+  if (is_file) {
     // A binary model file written by mlp-fit (container kind MODL); otherwise a text file of specs.
     if (container_kind_of_file(spec_or_file) == "MODL") return load_model(spec_or_file);
     return make_from_file(spec_or_file, 0);

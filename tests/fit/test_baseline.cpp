@@ -4,9 +4,8 @@
 // forces and stress that are derivatives of its energy; without the baseline the same data cannot be fitted.
 #include <catch2/catch.hpp>
 
-#include <limits>
-
 #include <cmath>
+#include <limits>
 #include <random>
 #include <sstream>
 

@@ -106,8 +106,8 @@ FrameRows assemble_frame(const Descriptor& d, const Structure& s, const SparseLa
     const Eigen::RowVectorXd c = (x * qn).transpose();
     e_row.segment(off, mz) += d2 * c.unaryExpr([&](double t) { return kernel.value(t); });
     if (!need_gradients) continue;
-    const Eigen::Index rows = (forces ? static_cast<Eigen::Index>(3 * (g.entry_offsets[i + 1] - g.entry_offsets[i])) : 0) +
-                              (stress ? 9 : 0);
+    const auto entries = static_cast<Eigen::Index>(g.entry_offsets[i + 1] - g.entry_offsets[i]);
+    const Eigen::Index rows = (forces ? 3 * entries : 0) + (stress ? 9 : 0);
     blocks[z].push_back({i, rows, qn, c, norm});
   }
   for (const auto& [z, atoms_z] : blocks) {

@@ -48,7 +48,7 @@ struct Quadratic {
 
 struct NormalSet {
   Quadratic energy, force, virial;
-  Quadratic atomic;  // the atomic-energy prior: rows q_i/σ_a with target 0 (not a loss term)
+  Quadratic atomic;  // the atomic-energy prior: rows (q_i − q̄)/σ_a with target 0, training frames only
   explicit NormalSet(Eigen::Index p = 0) : energy(p), force(p), virial(p), atomic(p) {}
   void merge(const NormalSet& o) {
     energy.merge(o.energy);
@@ -89,9 +89,10 @@ Layout make_layout(const Descriptor& d, const std::vector<int>& species) {
   return l;
 }
 
-// The σ-weighted rows of one frame, folded into `set`.
+// The σ-weighted rows of one frame, folded into `set`; with `prior` (training frames: the solver never reads a
+// validation set's prior) also the atomic-energy prior's rows.
 void assemble_frame(const Descriptor& d, const Structure& s, const Layout& layout,
-                    const std::map<int, double>& isolated, const LinearFitOptions& o, NormalSet& set) {
+                    const std::map<int, double>& isolated, const LinearFitOptions& o, bool prior, NormalSet& set) {
   const Sigmas sigma = o.weights.sigmas(s);
   const auto energy = std::isfinite(sigma.energy) ? reference_energy(s, o.labels) : std::nullopt;
   const auto forces = std::isfinite(sigma.force) ? reference_forces(s, o.labels) : std::nullopt;
@@ -117,7 +118,7 @@ void assemble_frame(const Descriptor& d, const Structure& s, const Layout& layou
     const double scale = 1.0 / (atoms * sigma.energy);
     set.energy.add(A * scale, Eigen::VectorXd::Constant(1, y * scale));
   }
-  if (std::isfinite(o.atomic_energy_sigma) && n > 1) {
+  if (prior && std::isfinite(o.atomic_energy_sigma) && n > 1) {
     // One prior row per atom: (b_i − b̄)/σ_a, b̄ the frame's mean learned atomic energy, target 0.
     Eigen::MatrixXd A = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), p);
     for (std::size_t i = 0; i < n; ++i) {
@@ -264,7 +265,7 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
       const std::size_t begin = (first + slot) * kBlock, end = std::min(jobs.size(), begin + kBlock);
       try {
         for (std::size_t k = begin; k < end; ++k) {
-          assemble_frame(d, frames[jobs[k].frame], layout, isolated, o,
+          assemble_frame(d, frames[jobs[k].frame], layout, isolated, o, !jobs[k].valid,
                          jobs[k].valid ? block_valid[slot] : block_train[slot]);
           if (frame_done) frame_done();
         }

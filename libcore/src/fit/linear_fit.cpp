@@ -49,7 +49,9 @@ struct Quadratic {
 struct NormalSet {
   Quadratic energy, force, virial;
   Quadratic atomic;  // the atomic-energy prior: rows (q_i − q̄)/σ_a with target 0, training frames only
-  explicit NormalSet(Eigen::Index p = 0) : energy(p), force(p), virial(p), atomic(p) {}
+  // A validation set (with_prior false) never gets prior rows: its `atomic` stays 0×0 instead of a P×P zero.
+  explicit NormalSet(Eigen::Index p = 0, bool with_prior = true)
+      : energy(p), force(p), virial(p), atomic(with_prior ? p : 0) {}
   void merge(const NormalSet& o) {
     energy.merge(o.energy);
     force.merge(o.force);
@@ -251,8 +253,8 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
   const std::size_t blocks = (jobs.size() + kBlock - 1) / kBlock;
   const int threads = std::max(1, o.threads > 0 ? o.threads : omp_get_max_threads());
   const auto wave = static_cast<std::size_t>(threads);
-  std::vector<NormalSet> block_train(wave, NormalSet(p)), block_valid(wave, NormalSet(p));
-  NormalSet tr(p), va(p);
+  std::vector<NormalSet> block_train(wave, NormalSet(p)), block_valid(wave, NormalSet(p, false));
+  NormalSet tr(p), va(p, false);
   std::exception_ptr failure;
   std::mutex failure_mutex;
   for (std::size_t first = 0; first < blocks && !failure; first += wave) {
@@ -261,7 +263,7 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
     for (std::ptrdiff_t b = 0; b < static_cast<std::ptrdiff_t>(count); ++b) {
       const auto slot = static_cast<std::size_t>(b);
       block_train[slot] = NormalSet(p);
-      block_valid[slot] = NormalSet(p);
+      block_valid[slot] = NormalSet(p, false);
       const std::size_t begin = (first + slot) * kBlock, end = std::min(jobs.size(), begin + kBlock);
       try {
         for (std::size_t k = begin; k < end; ++k) {

@@ -45,10 +45,10 @@ const char* kDescription =
     "subtracted from the labels, "
     "the remainder is fitted, and the model file stores ZBL so that the loaded model is learned + ZBL "
     "(reported as its own term); --no-zbl fits the labels as they are. "
-    "--inner-cutoff adds an inner cutoff: each atom's learned energy is blended towards its free-atom value "
-    "(keeping only a repulsive part) when a neighbour comes closer than the shortest distance of that element "
-    "pair in the training data (over the last --inner-width fraction of it), so the model cannot invent binding "
-    "where it has seen no data.";
+    "Linear models also get an inner cutoff by default (--inner-cutoff for the other types, --no-inner-cutoff "
+    "for none): each atom's learned energy is blended towards its free-atom value (keeping only a repulsive "
+    "part) when a neighbour comes closer than the shortest distance of that element pair in the training data "
+    "(over the last --inner-width fraction of it), so the model cannot invent binding where it has seen no data.";
 
 const char* kExamples =
     "  mlp-fit --preset acsf-small train.xyz -o si.mlp\n"
@@ -82,6 +82,7 @@ struct Options {
   bool no_zbl = false;  // fit the labels as they are, store no baseline
   std::string zbl_radii = "data";  // ZBL switching radii: from the data's shortest distances, or covalent radii
   bool inner_cutoff = false;     // blend the learned part out below the shortest distances of the data
+  bool no_inner_cutoff = false;  // not even by default (linear models with the atomic-energy prior)
   double inner_width = 0.2;      // inner cutoff: r_in = (1 - width) × shortest distance in the data
   mlp::tool::BpnnCliOptions bpnn;  // --model-type bpnn
   std::string long_range;  // a model (file) subtracted from the labels and not stored: evaluate OUT+LONG_RANGE
@@ -302,13 +303,25 @@ Fitted fit_bpnn_model(const Options& o, const Problem& p, const mlp::tool::Tool&
           }};
 }
 
+// The inner cutoff is on by default for linear models with the atomic-energy prior: the prior makes their atomic
+// energies an even, meaningful split, and without it the linear model's dimers dive just inside the data
+// (bench/README.md, guardrails). GAP's kernel falls back to its prior mean away from the data by itself, and a BPNN
+// with an inner cutoff ran away in 3000 K MD where it did not without one: off for them unless asked.
+bool wants_inner_cutoff(const Options& o) {
+  if (o.inner_cutoff && o.no_inner_cutoff)
+    throw CLI::ValidationError("--inner-cutoff", "give either --inner-cutoff or --no-inner-cutoff, not both");
+  if (o.inner_cutoff || o.no_inner_cutoff) return o.inner_cutoff;
+  return o.model_type == "linear" && o.atomic_energy_sigma != "none";
+}
+
 int run(mlp::tool::Tool& tool, Options& o) {
   if (o.model_type != "linear" && o.model_type != "gap" && o.model_type != "charges" && o.model_type != "bpnn")
     throw CLI::ValidationError("--model-type",
                                "'" + o.model_type + "' is not available (available: linear, gap, charges, bpnn)");
   if (o.model_type == "bpnn") mlp::tool::bpnn_fit_options(o.bpnn);  // usage errors before any data is read
   if (o.two_body && o.model_type != "gap") throw CLI::ValidationError("--two-body", "needs --model-type gap");
-  if (o.two_body && o.inner_cutoff)
+  const bool inner_cutoff = wants_inner_cutoff(o);
+  if (o.two_body && inner_cutoff)
     throw CLI::ValidationError("--two-body", "cannot be combined with --inner-cutoff (the inner cutoff blends each "
                                              "atom's descriptor energy; the pair term is not part of it)");
   if (o.model_type == "gap") try {
@@ -393,7 +406,7 @@ int run(mlp::tool::Tool& tool, Options& o) {
                   : o.model_type == "bpnn" ? fit_bpnn_model(o, p, tool, bpnn_options, bpnn_result)
                                            : fit_charge_model(o, p, progress, charge_options, charge_result);
   progress.finish();
-  if (auto* learned = dynamic_cast<mlp::DescriptorModel*>(fitted.model.get()); learned && o.inner_cutoff) {
+  if (auto* learned = dynamic_cast<mlp::DescriptorModel*>(fitted.model.get()); learned && inner_cutoff) {
     // Set after the fit: r_out is the shortest distance in the data, so no training structure is affected.
     learned->set_inner_cutoff(
         mlp::data_inner_cutoff(p.data.frames, p.species, p.descriptor->cutoff(), o.inner_width));
@@ -531,7 +544,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--inner-cutoff", o.inner_cutoff,
                "Blend each atom's learned energy towards the free atom below the shortest pair distances of the "
-               "training data (see mlp-fit(1): safe only when atomic energies are well partitioned)");
+               "training data (see mlp-fit(1): safe only when atomic energies are well partitioned; default for "
+               "linear models with the atomic-energy prior)");
+  app.add_flag("--no-inner-cutoff", o.no_inner_cutoff, "No inner cutoff, not even the linear models' default");
   app.add_option("--inner-width", o.inner_width,
                  "Inner cutoff range as a fraction of the shortest distance of each pair in the data: the learned "
                  "energy is full at that distance and off at (1 - width) times it")

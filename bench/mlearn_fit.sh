@@ -5,7 +5,8 @@
 # *_test with mlp-eval. Prints test MAE/RMSE of energy (meV/atom) and forces (eV/Å), fit wall time and peak memory
 # beside the published GAP and MTP test MAE (as quoted by the ACEpotentials.jl benchmark scripts).
 # Usage: bench/mlearn_fit.sh [build dir] [elements...]   (default: build, all six); SPARSE=1000 THREADS=2;
-# GAP_EXTRA="--two-body" adds options to the GAP fit (e.g. the two-body term), LINEAR=0 skips the linear model.
+# GAP_EXTRA="--two-body" adds options to the GAP fit (e.g. the two-body term; an --energy-sigma there replaces the
+# per-element one below), LINEAR=0 skips the linear model.
 set -euo pipefail
 BIN=${1:-build}
 shift || true
@@ -42,8 +43,11 @@ for el in $ELEMENTS; do
   rc=${RC[$el]}
   printf '{"type": "soap", "n_max": 8, "l_max": 6, "r_cut": %s, "sigma": 0.5, "cutoff_width": 1.0}\n' "$rc" \
     > "$work/soap.json"
+  # The per-element σ_E unless GAP_EXTRA names one (mlp-fit refuses an option given twice).
+  esig=(--energy-sigma "${ESIG[$el]}")
+  case " ${GAP_EXTRA:-} " in *" --energy-sigma "* | *" --energy-sigma="*) esig=() ;; esac
   # shellcheck disable=SC2086  # GAP_EXTRA is a list of options
-  read -r e er f fr s mib <<< "$(fit gap "$el" "$work/soap.json" --sparse-points "$SPARSE" --energy-sigma "${ESIG[$el]}" ${GAP_EXTRA:-})"
+  read -r e er f fr s mib <<< "$(fit gap "$el" "$work/soap.json" --sparse-points "$SPARSE" "${esig[@]}" ${GAP_EXTRA:-})"
   printf "%-3s %-7s %8s %8s %8s %8s %7s %7s   %-13s %-13s\n" "$el" gap "$e" "$er" "$f" "$fr" "$s" "$mib" "${GAP[$el]}" "${MTP[$el]}"
   [ "${LINEAR:-1}" = 0 ] && continue
   read -r e er f fr s mib <<< "$(fit linear "$el" "$work/soap.json" --lambda auto --valid-fraction 0.1)"

@@ -2,8 +2,8 @@
 # Proof that the short-range guardrail works (issue 8): GFN2-xTB ethanol at 500 K (../shared/data/xtb-molecules),
 # GAP (soap-small) and linear (acsf-small) models fitted with the default ZBL baseline and with --no-zbl;
 #   1. mlp-check fusion (check 9) on each model;
-#   2. dimer scans of every element pair, 3.0 → 0.3 Å: position of the energy minimum and the largest energy
-#      fall inside it, with xtb reference curves when `xtb` is installed (then also how much deeper than xtb each
+#   2. dimer scans of every element pair, 3.0 → 0.3 Å in 0.02 Å steps and from the pair's shortest training
+#      distance in 0.005 Å steps: position of the energy minimum and the largest energy fall inside it, with xtb reference curves when `xtb` is installed (then also how much deeper than xtb each
 #      model falls inside the data's shortest distance);
 #   3. two rigid ethanol molecules pushed onto each other (O···O approach), same analysis;
 #   4. a short Langevin run at 3000 K with each model: smallest interatomic distance reached.
@@ -57,6 +57,23 @@ with open(f"{w}/dimers.xyz", "w") as f:
         for k in range(136):
             r = 3.0 - 0.02 * k
             f.write(f'2\npair={a}-{b} r={r:.4f} pbc="F F F"\n{a} 0 0 0\n{b} {r:.6f} 0 0\n')
+# Fine scans (0.005 Å steps) of each pair that the data contain, starting exactly at its shortest distance in the
+# training frames: a dive that starts right at the data edge falls between the 0.02 Å points above.
+import math
+shortest = {}
+with open(f"{w}/train.xyz") as f:
+    while (n := f.readline().strip()):
+        f.readline()
+        at = [f.readline().split() for _ in range(int(n))]
+        for i in range(len(at)):
+            for j in range(i):
+                key = tuple(sorted([at[i][0], at[j][0]], key=lambda s: {"H": 1, "C": 6, "O": 8}[s]))
+                d = math.dist(list(map(float, at[i][1:4])), list(map(float, at[j][1:4])))
+                shortest[key] = min(shortest.get(key, math.inf), d)
+with open(f"{w}/fine.xyz", "w") as f:
+    for (a, b), r0 in shortest.items():
+        for k in range(int((r0 - 0.3) / 0.005) + 1):
+            f.write(f'2\npair={a}-{b} r={r0 - 0.005 * k:.6f} pbc="F F F"\n{a} 0 0 0\n{b} {r0 - 0.005 * k:.9f} 0 0\n')
 lines = open(f"{w}/ethanol.xyz").read().splitlines()
 atoms = [l.split()[0] for l in lines[2:11]]
 xyz = [[float(v) for v in l.split()[1:4]] for l in lines[2:11]]
@@ -83,6 +100,7 @@ PY
 for m in gap_zbl gap_nozbl linear_zbl linear_nozbl; do
   "$BIN/mlp-eval" -q --model "$W/$m.mlp" --terms "$W/dimers.xyz" -o "$W/dimers_$m.xyz"
   "$BIN/mlp-eval" -q --model "$W/$m.mlp" --terms "$W/approach.xyz" -o "$W/approach_$m.xyz"
+  "$BIN/mlp-eval" -q --model "$W/$m.mlp" "$W/fine.xyz" -o "$W/fine_$m.xyz"
 done
 
 # xtb reference dimer curves (optional): GFN2-xTB, spin from the electron count (lowest multiplicity).
@@ -174,6 +192,7 @@ for kv, atoms_ in frames(f"{w}/train.xyz"):
             r_data[f"{a}-{b}"] = min(r_data.get(f"{a}-{b}", math.inf), d)
 
 dimers = {m: curve(f"{w}/dimers_{m}.xyz", "r") for m in models}
+fine = {m: curve(f"{w}/fine_{m}.xyz", "r") for m in models}
 approach = {m: curve(f"{w}/approach_{m}.xyz", "d_OO") for m in models}
 xtb = {}
 if os.path.exists(f"{w}/xtb.tsv"):
@@ -202,7 +221,8 @@ def below_reference(model_points, ref_points, r_data):
     return worst, where
 
 rows = [["system", "model", "r_data(A)", "r_min_noZBL(A)", "r_min_ZBL(A)", "fall<r_data_noZBL(eV)",
-         "fall<r_data_ZBL(eV)", "verdict (below r_data)", "xtb_fall<r_data(eV)", "below_xtb_ZBL(eV)"]]
+         "fall<r_data_ZBL(eV)", "fine_fall<r_data_ZBL(eV)", "verdict (below r_data)", "xtb_fall<r_data(eV)",
+         "below_xtb_ZBL(eV)"]]
 r_data["ethanol"] = 6.0  # no ethanol pairs in the data: the whole approach is unseen
 for p in dimers["gap_zbl"]:
     r_data.setdefault(p, 3.0)  # a pair absent from the data (O-O in ethanol): the whole scan is unseen
@@ -218,8 +238,12 @@ for label, data, key in systems:
             ref_fall = f"{analyse(xtb[key], r_data[key])[1]:.3g}"
             c = below_reference([(r, e) for r, e, _ in data[f"{kind}_zbl"][key]], xtb[key], r_data[key])
             below = f"{c[0]:.3g} (at {c[1]:.2f} A)" if c and c[0] > 0 else "0"
+        f = "-"
+        if key in fine[f"{kind}_zbl"]:  # from exactly r_data, 0.005 Å steps
+            pts = [(r, e) for r, e, _ in fine[f"{kind}_zbl"][key]]
+            f = f"{analyse(pts, pts[0][0])[1]:.3g}"
         rows.append([label, kind, f"{r_data[key]:.2f}", f"{a[0]:.2f}", f"{b[0]:.2f}", f"{a[1]:.3g}", f"{b[1]:.3g}",
-                     f"noZBL {verdict(a)}; ZBL {verdict(b)}", ref_fall, below])
+                     f, f"noZBL {verdict(a)}; ZBL {verdict(b)}", ref_fall, below])
 checks = []
 for m in models:
     try:

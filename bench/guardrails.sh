@@ -95,12 +95,25 @@ with open(f"{w}/approach.xyz", "w") as f:
         f.write(f'18\nd_OO={d:.4f} closest={closest:.4f} pbc="F F F"\n')
         for s, p in zip(atoms + atoms, rel + b):
             f.write(f"{s} {p[0]:.6f} {p[1]:.6f} {p[2]:.6f}\n")
+# One bond of each kind compressed inside the molecule (the second atom moved along the bond, the rest fixed),
+# 0.005 Å steps from the bond's length in the frame down to 0.5 Å: the pair as the model met it in training.
+with open(f"{w}/bonds.xyz", "w") as f:
+    for i, j in [(0, 6), (2, 3), (0, 1), (1, 2)]:  # C-H, O-H, C-C, C-O of ethanol.xyz (atoms C C O H H H H H H)
+        r0 = math.dist(xyz[i], xyz[j])
+        u = [(xyz[j][m] - xyz[i][m]) / r0 for m in range(3)]
+        for k in range(int((r0 - 0.5) / 0.005) + 1):
+            r = r0 - 0.005 * k
+            f.write(f'9\npair={atoms[i]}{i}-{atoms[j]}{j} r={r:.6f} pbc="F F F"\n')
+            for n, (s, p) in enumerate(zip(atoms, xyz)):
+                q = [xyz[i][m] + r * u[m] for m in range(3)] if n == j else p
+                f.write(f"{s} {q[0]:.6f} {q[1]:.6f} {q[2]:.6f}\n")
 PY
 
 for m in gap_zbl gap_nozbl linear_zbl linear_nozbl; do
   "$BIN/mlp-eval" -q --model "$W/$m.mlp" --terms "$W/dimers.xyz" -o "$W/dimers_$m.xyz"
   "$BIN/mlp-eval" -q --model "$W/$m.mlp" --terms "$W/approach.xyz" -o "$W/approach_$m.xyz"
   "$BIN/mlp-eval" -q --model "$W/$m.mlp" "$W/fine.xyz" -o "$W/fine_$m.xyz"
+  "$BIN/mlp-eval" -q --model "$W/$m.mlp" "$W/bonds.xyz" -o "$W/bonds_$m.xyz"
 done
 
 # xtb reference dimer curves (optional): GFN2-xTB, spin from the electron count (lowest multiplicity).
@@ -142,7 +155,7 @@ for m in gap_zbl gap_nozbl linear_zbl linear_nozbl; do
 done
 
 python3 - "$W" "$OUT" <<'PY'
-import json, math, os, sys
+import json, math, os, re, sys
 w, out = sys.argv[1], sys.argv[2]
 models = ["gap_zbl", "gap_nozbl", "linear_zbl", "linear_nozbl"]
 
@@ -193,6 +206,7 @@ for kv, atoms_ in frames(f"{w}/train.xyz"):
 
 dimers = {m: curve(f"{w}/dimers_{m}.xyz", "r") for m in models}
 fine = {m: curve(f"{w}/fine_{m}.xyz", "r") for m in models}
+bonds = {m: curve(f"{w}/bonds_{m}.xyz", "r") for m in models}
 approach = {m: curve(f"{w}/approach_{m}.xyz", "d_OO") for m in models}
 xtb = {}
 if os.path.exists(f"{w}/xtb.tsv"):
@@ -226,7 +240,12 @@ rows = [["system", "model", "r_data(A)", "r_min_noZBL(A)", "r_min_ZBL(A)", "fall
 r_data["ethanol"] = 6.0  # no ethanol pairs in the data: the whole approach is unseen
 for p in dimers["gap_zbl"]:
     r_data.setdefault(p, 3.0)  # a pair absent from the data (O-O in ethanol): the whole scan is unseen
-systems = [(p, dimers, p) for p in dimers["gap_zbl"]] + [("ethanol pair (d_OO)", approach, "ethanol")]
+for b in bonds["gap_zbl"]:  # "C0-H6": the shortest distance of its element pair
+    x, y = (re.sub(r"\d", "", t) for t in b.split("-"))
+    x, y = sorted([x, y], key=lambda s: {"H": 1, "C": 6, "O": 8}[s])
+    r_data[b] = r_data[f"{x}-{y}"]
+systems = [(p, dimers, p) for p in dimers["gap_zbl"]] + [("ethanol pair (d_OO)", approach, "ethanol")] + \
+          [(f"bond {b} in ethanol", bonds, b) for b in bonds["gap_zbl"]]
 for label, data, key in systems:
     for kind in ["gap", "linear"]:
         a = analyse([(r, e) for r, e, _ in data[f"{kind}_nozbl"][key]], r_data[key])

@@ -702,6 +702,47 @@ TEST_CASE("ACSF: automatic preset", "[acsf]") {
   CHECK_THROWS_AS(Acsf::preset(o), InputError);
 }
 
+TEST_CASE("ACSF: automatic preset with angular shells and a shorter angular cutoff", "[acsf]") {
+  const Acsf a = Acsf::from_json(R"({"type": "acsf", "auto": {"elements": ["H", "O"], "rcut": 5.2, "radial": 4,
+      "angular_eta": [4], "angular_zeta": [1, 4], "angular_rshift": [0.9, 1.55, 2.2], "angular_rcut": 3.5}})");
+  // Per centre: 2 × 4 radial + 3 element pairs × 3 shells × 1 η × 2 ζ × 2 λ.
+  REQUIRE(a.size(1) == 2 * 4 + 3 * 3 * 2 * 2);
+  std::vector<double> shells;
+  for (const SymmetryFunction& f : a.functions(8)) {
+    if (f.kind == SymmetryFunctionKind::radial) {
+      CHECK(f.rcut == 5.2);
+      continue;
+    }
+    CHECK(f.rcut == 3.5);
+    CHECK(f.eta == 4.0);
+    shells.push_back(f.rshift);
+  }
+  std::sort(shells.begin(), shells.end());
+  shells.erase(std::unique(shells.begin(), shells.end()), shells.end());
+  CHECK(shells == std::vector<double>{0.9, 1.55, 2.2});
+  CHECK(a.cutoff() == 5.2);
+  // The shells reach the values: a neighbour pair at 1.55 Å weighs most in the 1.55 Å shell.
+  Structure s;
+  s.resize(3);
+  s.numbers = {1, 8, 8};
+  s.positions << 0, 0, 0, 1.55, 0, 0, 0, 1.55, 0;
+  const AcsfValues q = compute_descriptors(a, s);
+  const std::vector<double> row(q.row(0), q.row(0) + q.row_size(0));
+  double best = -1.0, best_shift = 0.0;
+  for (std::size_t k = 0; k < row.size(); ++k) {
+    const SymmetryFunction& f = a.functions(1)[k];
+    if (f.kind != SymmetryFunctionKind::radial && f.neighbor1 == 8 && f.neighbor2 == 8 && f.zeta == 1.0 &&
+        f.lambda == 1.0 && row[k] > best) {
+      best = row[k];
+      best_shift = f.rshift;
+    }
+  }
+  CHECK(best_shift == 1.55);
+  CHECK_THROWS_AS(Acsf::from_json(R"({"type": "acsf", "auto": {"elements": ["H"], "angular_rcut": 9}})"), InputError);
+  CHECK_THROWS_AS(Acsf::from_json(R"({"type": "acsf", "auto": {"elements": ["H"], "angular_rshift": []}})"),
+                  InputError);
+}
+
 TEST_CASE("ACSF: values, gradients, forces and virial equal the reference implementation", "[acsf]") {
   // Guards the optimised kernels: rewrites change the order of floating-point sums, never the numbers beyond
   // rounding. Rows are compared entry by entry, signed arrays relative to their largest entry.

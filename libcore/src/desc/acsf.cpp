@@ -426,8 +426,9 @@ CutoffType cutoff_of(const json& j, const std::string& where) {
 
 AcsfPresetOptions preset_options(const json& j, const std::vector<int>& species, CutoffType cutoff) {
   if (!j.is_object()) throw InputError("must be an object", "", 0, "auto");
-  static const char* const known[] = {"elements", "rcut", "rmin", "radial", "shifted", "angular_eta",
-                                      "angular_zeta", "cutoff", "cutoff_alpha"};
+  static const char* const known[] = {"elements",     "rcut",           "rmin",        "radial",
+                                      "shifted",      "angular_eta",    "angular_zeta", "angular_rshift",
+                                      "angular_rcut", "cutoff",         "cutoff_alpha"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find_if(std::begin(known), std::end(known), [&](const char* k) { return it.key() == k; }) ==
         std::end(known))
@@ -464,6 +465,8 @@ AcsfPresetOptions preset_options(const json& j, const std::vector<int>& species,
   };
   list("angular_eta", o.angular_eta);
   list("angular_zeta", o.angular_zeta);
+  list("angular_rshift", o.angular_rshift);
+  o.angular_rcut = number_of(j, "angular_rcut", o.angular_rcut, false, "auto.angular_rcut");
   if (j.contains("cutoff")) o.cutoff = cutoff_of(j["cutoff"], "auto.cutoff");
   o.cutoff_alpha = number_of(j, "cutoff_alpha", o.cutoff_alpha, false, "auto.cutoff_alpha");
   return o;
@@ -656,6 +659,13 @@ Acsf Acsf::preset(const AcsfPresetOptions& o) {
   if (o.elements.empty()) throw InputError("ACSF preset needs at least one element");
   if (o.radial < 1) throw InputError("ACSF preset needs at least one radial function per element");
   if (!(o.rmin > 0.0 && o.rmin < o.rcut)) throw InputError("ACSF preset needs 0 < rmin < rcut");
+  if (!(o.angular_rcut >= 0.0 && o.angular_rcut <= o.rcut))
+    throw InputError("ACSF preset needs 0 <= angular_rcut <= rcut (0: rcut)", "", 0, "auto.angular_rcut");
+  if (o.angular_rshift.empty())
+    throw InputError("needs at least one shift (0 for the centred functions)", "", 0, "auto.angular_rshift");
+  for (double r : o.angular_rshift)
+    if (!(r >= 0.0 && r < o.rcut)) throw InputError("shifts must be in [0, rcut)", "", 0, "auto.angular_rshift");
+  const double angular_rcut = o.angular_rcut > 0.0 ? o.angular_rcut : o.rcut;
   std::vector<int> el = o.elements;
   std::sort(el.begin(), el.end());
   el.erase(std::unique(el.begin(), el.end()), el.end());
@@ -686,22 +696,24 @@ Acsf Acsf::preset(const AcsfPresetOptions& o) {
     }
     for (std::size_t a = 0; a < el.size(); ++a)
       for (std::size_t b = a; b < el.size(); ++b)
-        for (double eta : o.angular_eta)
-          for (double zeta : o.angular_zeta)
-            for (double lambda : {1.0, -1.0}) {
-              SymmetryFunction f;
-              f.kind = SymmetryFunctionKind::angular_wide;
-              f.center = c;
-              f.neighbor1 = el[a];
-              f.neighbor2 = el[b];
-              f.eta = eta;
-              f.zeta = zeta;
-              f.lambda = lambda;
-              f.rcut = o.rcut;
-              f.cutoff = o.cutoff;
-              f.cutoff_alpha = o.cutoff_alpha;
-              fs.push_back(f);
-            }
+        for (double rshift : o.angular_rshift)
+          for (double eta : o.angular_eta)
+            for (double zeta : o.angular_zeta)
+              for (double lambda : {1.0, -1.0}) {
+                SymmetryFunction f;
+                f.kind = SymmetryFunctionKind::angular_wide;
+                f.center = c;
+                f.neighbor1 = el[a];
+                f.neighbor2 = el[b];
+                f.eta = eta;
+                f.rshift = rshift;
+                f.zeta = zeta;
+                f.lambda = lambda;
+                f.rcut = angular_rcut;
+                f.cutoff = o.cutoff;
+                f.cutoff_alpha = o.cutoff_alpha;
+                fs.push_back(f);
+              }
   }
   return Acsf(std::move(fs));
 }

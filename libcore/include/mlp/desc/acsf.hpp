@@ -88,6 +88,10 @@ struct AcsfPresetOptions {
   bool shifted = true;             ///< true: shifted grid (η from the spacing, r_s on a grid); false: centred (r_s = 0, η grid)
   std::vector<double> angular_eta = {0.001, 0.01, 0.05};  ///< 1/Å², for wide (G5) functions
   std::vector<double> angular_zeta = {1.0, 4.0, 16.0};
+  /// Å: radial shifts r_s of the angular functions, exp(−η[(r_ij − r_s)² + (r_ik − r_s)²]); several give
+  /// angular shells (as ANI's angular AEV terms), 0 the centred functions
+  std::vector<double> angular_rshift = {0.0};
+  double angular_rcut = 0.0;  ///< Å, cutoff of the angular functions; 0: rcut
   CutoffType cutoff = CutoffType::cos;
   double cutoff_alpha = 0.0;
 };
@@ -113,7 +117,8 @@ class Acsf : public Descriptor {
   /// "zeta": .., "rcut": .., "cutoff": "cos"|.., "cutoff_alpha": ..}, ...]}; top-level "cutoff" and "cutoff_alpha"
   /// are defaults for the functions. Elements are symbols or atomic numbers. Throws InputError.
   /// Instead of "functions", {"type": "acsf", "auto": {AcsfPresetOptions fields: "elements", "rcut", "rmin",
-  /// "radial", "shifted", "angular_eta", "angular_zeta", "cutoff", "cutoff_alpha"}} builds the automatic grid;
+  /// "radial", "shifted", "angular_eta", "angular_zeta", "angular_rshift", "angular_rcut", "cutoff",
+  /// "cutoff_alpha"}} builds the automatic grid;
   /// without "elements" it uses `species`.
   static Acsf from_json(const std::string& text, const std::vector<int>& species = {});
   /// The symmetry functions of an n2p2 input.nn (symfunction_short lines, cutoff_type with optional alpha), in
@@ -126,7 +131,7 @@ class Acsf : public Descriptor {
   /// functions of one centre element (the key ignores the centre).
   static std::vector<SymmetryFunction> n2p2_order(std::vector<SymmetryFunction> functions);
   /// Automatic preset (see AcsfPresetOptions): per centre element, for each neighbour element `radial` G2
-  /// functions, then for each unordered element pair G5 functions for every (η, ζ, λ = ±1).
+  /// functions, then for each unordered element pair G5 (n2p2 type 9) functions for every (r_s, η, ζ, λ = ±1).
   static Acsf preset(const AcsfPresetOptions& options);
   /// Canonical JSON of the parameters (elements as symbols, every field explicit; from_json reads it back).
   std::string to_json() const override;

@@ -426,7 +426,7 @@ CutoffType cutoff_of(const json& j, const std::string& where) {
 
 AcsfPresetOptions preset_options(const json& j, const std::vector<int>& species, CutoffType cutoff) {
   if (!j.is_object()) throw InputError("must be an object", "", 0, "auto");
-  static const char* const known[] = {"elements",     "rcut",           "rmin",        "radial",
+  static const char* const known[] = {"elements",     "rcut",           "rmin",         "radial",
                                       "shifted",      "angular_eta",    "angular_zeta", "angular_rshift",
                                       "angular_rcut", "cutoff",         "cutoff_alpha"};
   for (auto it = j.begin(); it != j.end(); ++it)

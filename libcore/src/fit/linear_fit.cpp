@@ -17,41 +17,60 @@ namespace mlp {
 namespace {
 
 // One loss term's share of the normal equations: G = AᵀA (lower triangle while accumulating), h = Aᵀy,
-// c = yᵀy, n = rows. Its value at w is |Aw − y|² = wᵀGw − 2wᵀh + c.
-struct Quadratic {
-  Eigen::MatrixXd G;
-  Eigen::VectorXd h;
-  double c = 0.0;
-  std::size_t n = 0;
-
-  explicit Quadratic(Eigen::Index p = 0) : G(Eigen::MatrixXd::Zero(p, p)), h(Eigen::VectorXd::Zero(p)) {}
+// c = yᵀy, n = rows. Its value at w is |Aw − y|² = wᵀGw − 2wᵀh + c. G and h are allocated with the first row:
+// a term without observations (virials of molecules, the prior of a validation set) costs no P×P memory.
+class Quadratic {
+ public:
+  explicit Quadratic(Eigen::Index p = 0) : p_(p) {}
   void add(const Eigen::MatrixXd& A, const Eigen::VectorXd& y) {
     if (A.rows() == 0) return;
-    G.selfadjointView<Eigen::Lower>().rankUpdate(A.transpose());
-    h.noalias() += A.transpose() * y;
-    c += y.squaredNorm();
-    n += static_cast<std::size_t>(A.rows());
+    allocate();
+    G_.selfadjointView<Eigen::Lower>().rankUpdate(A.transpose());
+    h_.noalias() += A.transpose() * y;
+    c_ += y.squaredNorm();
+    n_ += static_cast<std::size_t>(A.rows());
   }
   void merge(const Quadratic& o) {
-    G += o.G;
-    h += o.h;
-    c += o.c;
-    n += o.n;
+    if (o.n_ == 0) return;
+    allocate();
+    G_ += o.G_;
+    h_ += o.h_;
+    c_ += o.c_;
+    n_ += o.n_;
   }
-  void symmetrise() { G.triangularView<Eigen::StrictlyUpper>() = G.transpose(); }
+  void symmetrise() {
+    if (n_ > 0) G_.triangularView<Eigen::StrictlyUpper>() = G_.transpose();
+  }
+  /// Adds G (and h) to the sums; nothing when the term has no rows.
+  void add_to(Eigen::MatrixXd& G, Eigen::VectorXd* h = nullptr) const {
+    if (n_ == 0) return;
+    G += G_;
+    if (h) *h += h_;
+  }
+  std::size_t rows() const { return n_; }
   // Clamped at 0: the expanded form loses the last digits to cancellation when the fit is (nearly) exact.
   double value(const Eigen::VectorXd& w) const {
-    if (n == 0) return 0.0;
-    return std::max(0.0, w.dot(G * w) - 2.0 * w.dot(h) + c);
+    if (n_ == 0) return 0.0;
+    return std::max(0.0, w.dot(G_ * w) - 2.0 * w.dot(h_) + c_);
   }
+
+ private:
+  void allocate() {
+    if (G_.size() > 0) return;
+    G_ = Eigen::MatrixXd::Zero(p_, p_);
+    h_ = Eigen::VectorXd::Zero(p_);
+  }
+  Eigen::Index p_;
+  Eigen::MatrixXd G_;
+  Eigen::VectorXd h_;
+  double c_ = 0.0;
+  std::size_t n_ = 0;
 };
 
 struct NormalSet {
   Quadratic energy, force, virial;
   Quadratic atomic;  // the atomic-energy prior: rows (q_i − q̄)/σ_a with target 0, training frames only
-  // A validation set (with_prior false) never gets prior rows: its `atomic` stays 0×0 instead of a P×P zero.
-  explicit NormalSet(Eigen::Index p = 0, bool with_prior = true)
-      : energy(p), force(p), virial(p), atomic(with_prior ? p : 0) {}
+  explicit NormalSet(Eigen::Index p = 0) : energy(p), force(p), virial(p), atomic(p) {}
   void merge(const NormalSet& o) {
     energy.merge(o.energy);
     force.merge(o.force);
@@ -69,9 +88,9 @@ struct NormalSet {
     t.energy = energy.value(w);
     t.force = force.value(w);
     t.virial = virial.value(w);
-    t.n_energy = energy.n;
-    t.n_force = force.n;
-    t.n_virial = virial.n;
+    t.n_energy = energy.rows();
+    t.n_force = force.rows();
+    t.n_virial = virial.rows();
     return t;
   }
 };
@@ -253,8 +272,8 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
   const std::size_t blocks = (jobs.size() + kBlock - 1) / kBlock;
   const int threads = std::max(1, o.threads > 0 ? o.threads : omp_get_max_threads());
   const auto wave = static_cast<std::size_t>(threads);
-  std::vector<NormalSet> block_train(wave, NormalSet(p)), block_valid(wave, NormalSet(p, false));
-  NormalSet tr(p), va(p, false);
+  std::vector<NormalSet> block_train(wave, NormalSet(p)), block_valid(wave, NormalSet(p));
+  NormalSet tr(p), va(p);
   std::exception_ptr failure;
   std::mutex failure_mutex;
   for (std::size_t first = 0; first < blocks && !failure; first += wave) {
@@ -263,7 +282,7 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
     for (std::ptrdiff_t b = 0; b < static_cast<std::ptrdiff_t>(count); ++b) {
       const auto slot = static_cast<std::size_t>(b);
       block_train[slot] = NormalSet(p);
-      block_valid[slot] = NormalSet(p, false);
+      block_valid[slot] = NormalSet(p);
       const std::size_t begin = (first + slot) * kBlock, end = std::min(jobs.size(), begin + kBlock);
       try {
         for (std::size_t k = begin; k < end; ++k) {
@@ -286,13 +305,15 @@ LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& fr
   block_valid.clear();
   tr.symmetrise();
   va.symmetrise();
-  if (tr.energy.n + tr.force.n + tr.virial.n == 0)
+  if (tr.energy.rows() + tr.force.rows() + tr.virial.rows() == 0)
     throw InputError("no training frame has a label (energy, forces or stress/virial) to fit", "", 0, "labels");
 
-  const Eigen::MatrixXd G = tr.energy.G + tr.force.G + tr.virial.G;
-  const Eigen::VectorXd h = tr.energy.h + tr.force.h + tr.virial.h;
-  const double scale = G.diagonal().mean();  // λ stays relative to the data, not to the prior
-  const Eigen::MatrixXd G_prior = G + tr.atomic.G;
+  // G_prior = the data's normal matrix plus the prior's; λ stays relative to the data alone.
+  Eigen::MatrixXd G_prior = Eigen::MatrixXd::Zero(p, p);
+  Eigen::VectorXd h = Eigen::VectorXd::Zero(p);
+  for (const Quadratic* term : {&tr.energy, &tr.force, &tr.virial}) term->add_to(G_prior, &h);
+  const double scale = G_prior.diagonal().mean();
+  tr.atomic.add_to(G_prior);
 
   LinearFitResult result;
   result.parameters = static_cast<std::size_t>(p);

@@ -230,7 +230,8 @@ std::size_t linear_fit_memory_bytes(std::size_t parameters, std::size_t threads,
   if (threads == 0) threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
   const std::size_t p2 = parameters * parameters * sizeof(double);
   const std::size_t rows = 1 + 3 * largest_frame_atoms + 6;
-  return p2 * (4 * 2 * (1 + threads) + 3) + threads * rows * parameters * sizeof(double);
+  // Training sets: 3 loss terms + the prior; validation sets: the 3 loss terms (they never get prior rows).
+  return p2 * ((4 + 3) * (1 + threads) + 3) + threads * rows * parameters * sizeof(double);
 }
 
 LinearFitResult fit_linear(const Descriptor& d, const std::vector<Structure>& frames, const Split& split,

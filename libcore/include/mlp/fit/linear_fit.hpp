@@ -12,7 +12,8 @@
 // atomic-energy prior below, D = diag(AᵀA + R)^(−1/2) (weights of descriptor values that are zero in every frame
 // are set to 0). Equilibration removes the spread of scales between descriptor values; if the factorisation still
 // fails (λ = 0 and linearly dependent values), a jitter 1e-14, 1e-13, ... 1e-6 is added to the diagonal of the
-// equilibrated matrix and the jitter used is reported. Forming AᵀA squares the condition number of A; with λ > 0 (the default) that is harmless.
+// equilibrated matrix and the jitter used is reported. Forming AᵀA squares the condition number of A; with λ > 0
+// (the default) that is harmless.
 //
 // λ is given relative to the data: the penalty is λ_abs |w|² with λ_abs = λ · mean(diag AᵀA), so one value
 // transfers between data sets and descriptor sizes. With auto_lambda, every λ of the grid is tried and the one
@@ -85,9 +86,10 @@ struct LinearFitResult {
 
 /// Number of weights of a linear model: Σ over `species` of the descriptor's row size.
 std::size_t linear_parameter_count(const Descriptor& d, const std::vector<int>& species);
-/// Bytes the fit holds at its peak: the P×P matrices (3 loss terms and the atomic prior × (train, validation) for
-/// the totals and for each thread's block, plus 3 for the solver) and one frame's rows (1 + 3N + 6) × P for each
-/// thread, N = largest frame. threads = 0: OpenMP's default.
+/// Bytes the fit holds at most: the P×P matrices (3 loss terms and the atomic prior for the training frames, the 3
+/// loss terms for the validation frames, for the totals and for each thread's block, plus 3 for the solver) and one
+/// frame's rows (1 + 3N + 6) × P for each thread, N = largest frame. An upper bound: a term without observations
+/// (virials of molecules) allocates nothing. threads = 0: OpenMP's default.
 std::size_t linear_fit_memory_bytes(std::size_t parameters, std::size_t threads, std::size_t largest_frame_atoms);
 
 /// Fit the weights on split.train (validation loss on split.valid). `isolated` gives b_Z (eV) for every element

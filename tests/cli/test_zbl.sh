@@ -10,6 +10,10 @@ DATA="$MLP_SRC/share/mlp/examples/si_mlearn_test.extxyz"
 [ -x "$FIT" ] || { echo "mlp-fit not built"; exit 77; }
 export MLP_DATA_DIR="$MLP_SRC/share/mlp"
 echo '{"type":"acsf","auto":{"rcut":5.0}}' > "$TMP/acsf.json"
+# r_out of pair $2-$3 (atomic-number order) in the inner cutoff of model file $1 (empty if it has none).
+inner_r_out() {
+  grep -ao "{\"pair\":\[\"$2\",\"$3\"\],\"r_in\":[0-9.e-]*,\"r_out\":[0-9.e-]*" "$1" | sed 's/.*"r_out"://'
+}
 
 expect_status 0 "--help mentions --no-zbl" -- "$FIT" --help
 grep -q -- "--no-zbl" "$TMP/out" || fail "--help lacks --no-zbl"
@@ -52,7 +56,7 @@ grep -aq '"inner_cutoff":\[{"pair":\["Si","Si"\]' "$TMP/zbl.mlp" || fail "a defa
 grep -q "inner cutoff (learned energy off -> full" "$TMP/err" || fail "fit does not report the inner cutoff"
 expect_status 0 "--inner-cutoff fit" -- "$FIT" --params "$TMP/acsf.json" --inner-cutoff "$DATA" -o "$TMP/ic.mlp"
 grep -aq '"inner_cutoff":\[{"pair":\["Si","Si"\]' "$TMP/ic.mlp" || fail "model header has no inner cutoff"
-ic_out=$(grep -ao '"r_out":[0-9.e-]*' "$TMP/ic.mlp" | cut -d: -f2)
+ic_out=$(inner_r_out "$TMP/ic.mlp" Si Si)
 [ "$ic_out" = "$outer" ] || fail "inner cutoff r_out $ic_out is not the shortest Si-Si distance $outer"
 expect_status 0 "--no-inner-cutoff fit" -- "$FIT" --params "$TMP/acsf.json" --no-inner-cutoff "$DATA" -o "$TMP/noic.mlp"
 grep -aq '"inner_cutoff"' "$TMP/noic.mlp" && fail "--no-inner-cutoff fit has an inner cutoff"
@@ -151,8 +155,7 @@ fall_inside() {
 }
 for pair in H,C H,O; do
   a=${pair%,*} b=${pair#*,}
-  r_out=$(grep -ao "{\"pair\":\[\"$a\",\"$b\"\],\"r_in\":[0-9.e-]*,\"r_out\":[0-9.e-]*" "$TMP/eth_lin.mlp" |
-    sed 's/.*"r_out"://')
+  r_out=$(inner_r_out "$TMP/eth_lin.mlp" "$a" "$b")
   [ -n "$r_out" ] || fail "the default linear model has no inner cutoff for $a-$b"
   awk -v a="$a" -v b="$b" -v r="$r_out" 'BEGIN { for (k = 0; r - 0.005 * k > 0.3; k++)
     printf "2\npbc=\"F F F\"\n%s 0 0 0\n%s %.9f 0 0\n", a, b, r - 0.005 * k }' > "$TMP/scan.xyz"
@@ -171,8 +174,7 @@ expect_status 0 "ethanol linear fit (--no-zbl)" -- "$FIT" -q --preset acsf-small
   -o "$TMP/eth_linnozbl.mlp"
 for centre in 1 3; do  # atom lines of C0 and O2 (C C O H H H H H H)
   pair=$([ $centre = 1 ] && echo H,C || echo H,O)
-  r_out=$(grep -ao "{\"pair\":\[\"H\",\"${pair#*,}\"\],\"r_in\":[0-9.e-]*,\"r_out\":[0-9.e-]*" "$TMP/eth_lin.mlp" |
-    sed 's/.*"r_out"://')
+  r_out=$(inner_r_out "$TMP/eth_lin.mlp" H "${pair#*,}")
   head -11 "$ETH" | awk -v c="$centre" -v r0="$r_out" '
     NR > 2 { n = NR - 2; el[n] = $1; x[n] = $2; y[n] = $3; z[n] = $4 }
     END { best = 1e9

@@ -57,9 +57,9 @@ with open(f"{w}/dimers.xyz", "w") as f:
         for k in range(136):
             r = 3.0 - 0.02 * k
             f.write(f'2\npair={a}-{b} r={r:.4f} pbc="F F F"\n{a} 0 0 0\n{b} {r:.6f} 0 0\n')
-# Fine scans (0.005 Å steps) of each pair that the data contain, starting exactly at its shortest distance in the
-# training frames: a dive that starts right at the data edge falls between the 0.02 Å points above.
-import math
+# Shortest distance of every element pair in the training frames (Å), "H-C" keys in atomic-number order; kept in
+# r_data.json for the analysis below.
+import json, math
 shortest = {}
 with open(f"{w}/train.xyz") as f:
     while (n := f.readline().strip()):
@@ -67,11 +67,15 @@ with open(f"{w}/train.xyz") as f:
         at = [f.readline().split() for _ in range(int(n))]
         for i in range(len(at)):
             for j in range(i):
-                key = tuple(sorted([at[i][0], at[j][0]], key=lambda s: {"H": 1, "C": 6, "O": 8}[s]))
+                key = "-".join(sorted([at[i][0], at[j][0]], key=lambda s: {"H": 1, "C": 6, "O": 8}[s]))
                 d = math.dist(list(map(float, at[i][1:4])), list(map(float, at[j][1:4])))
                 shortest[key] = min(shortest.get(key, math.inf), d)
+json.dump(shortest, open(f"{w}/r_data.json", "w"))
+# Fine scans (0.005 Å steps) of each pair that the data contain, starting exactly at its shortest distance: a dive
+# that starts right at the data edge falls between the 0.02 Å points above.
 with open(f"{w}/fine.xyz", "w") as f:
-    for (a, b), r0 in shortest.items():
+    for pair, r0 in shortest.items():
+        a, b = pair.split("-")
         for k in range(int((r0 - 0.3) / 0.005) + 1):
             f.write(f'2\npair={a}-{b} r={r0 - 0.005 * k:.6f} pbc="F F F"\n{a} 0 0 0\n{b} {r0 - 0.005 * k:.9f} 0 0\n')
 lines = open(f"{w}/ethanol.xyz").read().splitlines()
@@ -195,14 +199,7 @@ def analyse(points, r_data):
         fall = max(fall, peak - e)
     return points[kmin][0], fall, kmin == len(es) - 1
 
-# Shortest distance of every element pair in the training frames (Å).
-r_data = {}
-for kv, atoms_ in frames(f"{w}/train.xyz"):
-    for i in range(len(atoms_)):
-        for j in range(i):
-            a, b = sorted([atoms_[i][0], atoms_[j][0]], key=lambda s: {"H": 1, "C": 6, "O": 8}[s])
-            d = math.dist(list(map(float, atoms_[i][1:4])), list(map(float, atoms_[j][1:4])))
-            r_data[f"{a}-{b}"] = min(r_data.get(f"{a}-{b}", math.inf), d)
+r_data = json.load(open(f"{w}/r_data.json"))  # shortest distance of each element pair in the training frames (Å)
 
 dimers = {m: curve(f"{w}/dimers_{m}.xyz", "r") for m in models}
 fine = {m: curve(f"{w}/fine_{m}.xyz", "r") for m in models}

@@ -10,6 +10,7 @@
 #include "mlp/desc/descriptor.hpp"
 #include "mlp/fit/bpnn_fit.hpp"
 #include "mlp/fit/dataset.hpp"
+#include "mlp/geom/neighbor_list.hpp"
 #include "mlp/model/registry.hpp"
 #include "mlp/util/error.hpp"
 #include "test_support.hpp"
@@ -246,6 +247,67 @@ TEST_CASE("bpnn fit: learns Lennard-Jones data far below the label spread", "[fi
   CHECK(fit.history.back().train.total() < 0.05 * fit.history.front().train.total());
 }
 
+TEST_CASE("bpnn fit: inputs are standardised by their training deviation, floored at a fraction of the largest",
+          "[fit][bpnn]") {
+  const std::vector<Structure> frames = lj_frames(9, 6, 6, {1, 8}, 4.2, 5.0);
+  const Split split = all_but_last(frames.size(), 2);
+  const auto d = acsf({1, 8}, 3.5, 6);
+  // Mean and standard deviation of every input over the training atoms, computed here from the descriptor rows.
+  std::map<int, std::vector<double>> sum, sum2;
+  std::map<int, double> count;
+  for (std::size_t f : split.train) {
+    NeighborListOptions nlo;
+    nlo.cutoff = d->cutoff();
+    const NeighborList nl(frames[f], nlo);
+    const DescriptorValues q = d->compute(frames[f], nl);
+    for (std::size_t i = 0; i < q.atoms(); ++i) {
+      const int Z = frames[f].numbers[i];
+      auto& s1 = sum[Z];
+      auto& s2 = sum2[Z];
+      s1.resize(q.row_size(i), 0.0);
+      s2.resize(q.row_size(i), 0.0);
+      for (std::size_t k = 0; k < q.row_size(i); ++k) {
+        s1[k] += q.row(i)[k];
+        s2[k] += q.row(i)[k] * q.row(i)[k];
+      }
+      count[Z] += 1.0;
+    }
+  }
+  const std::map<int, double> isolated{{1, 0.0}, {8, 0.0}};
+  for (double floor : {0.0, 0.3, 1.0}) {
+    BpnnFitOptions o;
+    o.hidden = {3};
+    o.optimizer = BpnnOptimizer::lbfgs;
+    o.lbfgs_iterations = 0;
+    o.input_sd_floor = floor;
+    const BpnnFitResult r = fit_bpnn(d, frames, split, isolated, o);
+    for (const auto& kv : r.model->elements()) {
+      const int Z = kv.first;
+      const std::size_t m = sum.at(Z).size();
+      std::vector<double> sd(m);
+      double largest = 0.0;
+      for (std::size_t k = 0; k < m; ++k) {
+        const double mean = sum[Z][k] / count[Z];
+        sd[k] = std::sqrt(std::max(0.0, sum2[Z][k] / count[Z] - mean * mean));
+        largest = std::max(largest, sd[k]);
+        CHECK(kv.second.input_shift[static_cast<Eigen::Index>(k)] == Approx(mean).epsilon(1e-9).margin(1e-14));
+      }
+      std::size_t floored = 0;
+      for (std::size_t k = 0; k < m; ++k) {
+        INFO("Z " << Z << " input " << k << " floor " << floor << " sd " << sd[k] << " largest " << largest);
+        if (floor == 0.0 && sd[k] < 1e-9) continue;  // constant: scale 1, by the rule for zero deviation
+        const double expected = 1.0 / std::max(sd[k], floor * largest);
+        CHECK(kv.second.input_scale[static_cast<Eigen::Index>(k)] == Approx(expected).epsilon(1e-6));
+        if (sd[k] < floor * largest) ++floored;
+      }
+      // The data hold inputs of very different spread, so the floor does something (and at 1 every input shares
+      // the largest deviation).
+      if (floor > 0.0) CHECK(floored > 0);
+      if (floor == 1.0) CHECK(kv.second.input_scale.maxCoeff() == Approx(kv.second.input_scale.minCoeff()).epsilon(1e-12));
+    }
+  }
+}
+
 TEST_CASE("bpnn fit: bad options and data are refused naming the field", "[fit][bpnn]") {
   const std::vector<Structure> frames = lj_frames(5, 3, 4, {1}, 4.0, 4.5);
   const Split split = all_but_last(frames.size(), 1);
@@ -271,6 +333,11 @@ TEST_CASE("bpnn fit: bad options and data are refused naming the field", "[fit][
     BpnnFitOptions b = o;
     b.learning_rate = -1;
     CHECK(field_of(b) == "learning-rate");
+  }
+  {
+    BpnnFitOptions b = o;
+    b.input_sd_floor = 1.5;
+    CHECK(field_of(b) == "input-sd-floor");
   }
   {
     BpnnFitOptions b = o;

@@ -45,6 +45,11 @@ void add_bpnn_options(CLI::App& app, BpnnCliOptions& o) {
   app.add_option("--l2", o.l2, "BPNN: lambda of the L2 penalty lambda*|theta|^2 on the mean loss per frame")
       ->capture_default_str()
       ->group(g);
+  app.add_option("--input-sd-floor", o.input_sd_floor,
+                 "BPNN: inputs are standardised by their standard deviation over the training atoms, but at least "
+                 "this fraction of the element's largest one, in [0,1] (0: pure standardisation)")
+      ->capture_default_str()
+      ->group(g);
   app.add_option("--patience", o.patience,
                  "BPNN: end an optimiser phase after this many epochs without a lower validation loss (0 = never); "
                  "the best parameters are kept either way")
@@ -101,6 +106,7 @@ BpnnFitOptions bpnn_fit_options(const BpnnCliOptions& c) {
   need(c.learning_rate > 0 && std::isfinite(c.learning_rate), "--learning-rate", "must be > 0");
   need(c.final_lr_ratio > 0 && c.final_lr_ratio <= 1, "--final-lr-ratio", "must be in (0, 1]");
   need(c.l2 >= 0 && std::isfinite(c.l2), "--l2", "must be >= 0");
+  need(c.input_sd_floor >= 0 && c.input_sd_floor <= 1, "--input-sd-floor", "must be in [0, 1]");
   need(c.lbfgs_iterations >= 0, "--lbfgs-iterations", "must be >= 0");
   need(c.patience >= 0, "--patience", "must be >= 0");
   need(c.committee >= 1, "--committee", "must be >= 1");
@@ -110,6 +116,7 @@ BpnnFitOptions bpnn_fit_options(const BpnnCliOptions& c) {
   o.learning_rate = c.learning_rate;
   o.final_lr_ratio = c.final_lr_ratio;
   o.l2 = c.l2;
+  o.input_sd_floor = c.input_sd_floor;
   o.lbfgs_iterations = c.lbfgs_iterations;
   o.patience = c.patience;
   o.committee = c.committee;
@@ -260,6 +267,7 @@ std::string bpnn_provenance(const std::string& provenance_json, const BpnnCliOpt
   fit["final_lr_ratio"] = o.final_lr_ratio;
   fit["lbfgs_iterations"] = o.lbfgs_iterations;
   fit["l2"] = o.l2;
+  fit["input_sd_floor"] = o.input_sd_floor;
   fit["patience"] = o.patience;
   fit["committee"] = o.committee;
   fit["bootstrap"] = o.bootstrap;

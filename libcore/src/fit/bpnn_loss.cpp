@@ -292,12 +292,17 @@ BpnnProblem::BpnnProblem(std::shared_ptr<const Descriptor> descriptor, const std
     p.shift[e] = Eigen::VectorXd::Zero(m);
     p.scale[e] = Eigen::VectorXd::Ones(m);
     if (count[e] == 0.0) continue;
+    Eigen::VectorXd sd(m);
     for (Eigen::Index k = 0; k < m; ++k) {
       const double mean = sum[e][k] / count[e];
-      const double var = std::max(0.0, sum2[e][k] / count[e] - mean * mean);
       p.shift[e][k] = mean;
-      const double sd = std::sqrt(var);
-      if (sd > 1e-10 * std::max(1.0, std::abs(mean))) p.scale[e][k] = 1.0 / sd;
+      sd[k] = std::sqrt(std::max(0.0, sum2[e][k] / count[e] - mean * mean));
+      if (sd[k] <= 1e-10 * std::max(1.0, std::abs(mean))) sd[k] = 0.0;  // constant up to rounding
+    }
+    const double floor = o.input_sd_floor * (m > 0 ? sd.maxCoeff() : 0.0);
+    for (Eigen::Index k = 0; k < m; ++k) {
+      const double s = std::max(sd[k], floor);
+      if (s > 0.0) p.scale[e][k] = 1.0 / s;
     }
   }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)

@@ -215,6 +215,7 @@ void check_options(const BpnnFitOptions& o) {
   if (!(o.learning_rate > 0.0) || !std::isfinite(o.learning_rate)) bad("learning rate must be > 0", "learning-rate");
   if (!(o.final_lr_ratio > 0.0) || o.final_lr_ratio > 1.0) bad("final learning-rate ratio must be in (0, 1]", "final-lr-ratio");
   if (!(o.l2 >= 0.0) || !std::isfinite(o.l2)) bad("l2 must be >= 0", "l2");
+  if (!(o.input_sd_floor >= 0.0 && o.input_sd_floor <= 1.0)) bad("input sd floor must be in [0, 1]", "input-sd-floor");
   if (o.patience < 0) bad("patience must be >= 0", "patience");
   if (o.committee < 1) bad("committee size must be >= 1", "committee");
   if (o.lbfgs_memory < 1) bad("L-BFGS memory must be >= 1", "lbfgs-memory");
@@ -245,7 +246,7 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
      << " scale=" << problem.energy_scale() << " optimizer=" << optimizer_name(o.optimizer) << " epochs=" << o.epochs
      << " batch=" << o.batch_size << " lr=" << o.learning_rate << " ratio=" << o.final_lr_ratio
      << " l2=" << o.l2 << " committee=" << o.committee << " bootstrap=" << o.bootstrap << " seed=" << o.seed
-     << " memory=" << o.lbfgs_memory;
+     << " memory=" << o.lbfgs_memory << " sd_floor=" << o.input_sd_floor;
   const std::string fingerprint = fp.str();
 
   BpnnFitResult result;

@@ -3,8 +3,12 @@
 //
 // Data. Every frame of the training and validation sets is described once, with the sparse position and strain
 // gradients of its descriptor rows (mlp/desc/descriptor.hpp). Inputs are standardised per element from the
-// training atoms, x_ik = (q_ik − mean_Zk)/σ_Zk (σ_Zk = 1 for a value that is constant over the training atoms);
-// mean and 1/σ become the model's input_shift/input_scale, and the stored gradients are those of x. The output
+// training atoms, x_ik = (q_ik − mean_Zk)/σ_Zk; mean and 1/σ become the model's input_shift/input_scale, and the
+// stored gradients are those of x. σ_Zk is the input's standard deviation, but at least input_sd_floor × the largest
+// standard deviation of that element's inputs (σ_Zk = 1 for a constant input when the floor is 0). Why a floor:
+// ACSF grids hold shells that the training atoms almost never reach (radial Gaussians beyond the bonds, narrow
+// angular terms); their σ is 1e-3..1e-9 of the others, so pure standardisation blows rare, tiny values up to
+// |x| of 20..300 and the networks fit noise on them and extrapolate wildly on new frames. The output
 // map is E_i = s_E·y_Z(x_i) + E_Z with E_Z the isolated-atom energy (mlp/fit/dataset.hpp) and s_E (eV) the root
 // mean square of the per-atom energy (E − Σ_i E_Z_i)/N over the labelled training frames, at least
 // 0.1 Å × the RMS force component and 1 meV: network outputs are then O(1). The output bias starts at the mean
@@ -78,6 +82,7 @@ struct BpnnFitOptions {
   int lbfgs_iterations = 100;      ///< L-BFGS iterations (each counted as an epoch)
   int lbfgs_memory = 10;
   double l2 = 1e-6;                ///< λ of the objective above (dimensionless per squared parameter)
+  double input_sd_floor = 0.0;     ///< least σ of an input, as a fraction of the element's largest input σ
   int patience = 0;                ///< stop after this many epochs without a better validation loss; 0 = never
   int committee = 1;               ///< networks per element
   bool bootstrap = false;          ///< each committee member trains on a bootstrap resample of the training frames

@@ -65,13 +65,14 @@ fi
 if [[ " $PARTS " == *" rmd17 "* ]]; then
   DATA=$SHARED/rmd17
   if [ -f "$DATA/rmd17_ethanol_train01.extxyz" ]; then
-    OPTS=${RMD17_OPTS:---preset acsf-default --layers 32,32 --optimizer lbfgs --lbfgs-iterations 1500 --energy-sigma 0.0005 --force-sigma 0.05}
+    OPTS=${RMD17_OPTS:---preset acsf-ani --input-sd-floor 0.1 --layers 32,32 --optimizer lbfgs --lbfgs-iterations 1500 --energy-sigma 0.0005 --force-sigma 0.05}
     declare -A ANI=([ethanol]="2.5 13.4" [aspirin]="16.6 40.6")
     declare -A ATOMS=([ethanol]=9 [aspirin]=21)
     echo "# (b) rMD17 test MAE (E meV/molecule, F meV/Å), 950 training + 50 validation frames of split 01, 250 test frames"
     echo "#     mlp-fit --model-type bpnn $OPTS"
-    printf "%-10s %8s %8s %8s   %-12s\n" molecule E_MAE F_MAE time_s "ANI(pub)"
-    for mol in ${RMD17_MOLECULES:-ethanol aspirin}; do
+    printf "%-10s %8s %8s %8s %8s %8s   %-12s\n" molecule E_MAE F_MAE E_RMSE F_RMSE time_s "ANI(pub) MAE"
+    mols=${RMD17_MOLECULES:-ethanol aspirin}
+    for mol in $mols; do
       start=$(date +%s.%N)
       # shellcheck disable=SC2086
       "$BIN/mlp-fit" -q --model-type bpnn $OPTS --valid-fraction 0.05 --seed 1 --threads "$THREADS" \
@@ -79,8 +80,13 @@ if [[ " $PARTS " == *" rmd17 "* ]]; then
       fit_s=$(echo "$(date +%s.%N) - $start" | bc)
       "$BIN/mlp-eval" -q -m "$work/$mol.mlp" "$DATA/rmd17_${mol}_test01.extxyz" -o /dev/null --table "$work/$mol-test.tsv"
       read -r e f <<<"$(errors "$work/$mol-test.tsv" 5)"
-      awk -v m="$mol" -v e="$e" -v f="$f" -v n="${ATOMS[$mol]}" -v t="$fit_s" -v a="${ANI[$mol]}" \
-        'BEGIN { printf "%-10s %8.2f %8.1f %8.0f   %-12s\n", m, e * n, f, t, a }'
+      read -r re rf <<<"$(errors "$work/$mol-test.tsv" 6)"
+      awk -v m="$mol" -v e="$e" -v f="$f" -v re="$re" -v rf="$rf" -v n="${ATOMS[$mol]}" -v t="$fit_s" -v a="${ANI[$mol]}" \
+        'BEGIN { printf "%-10s %8.2f %8.1f %8.2f %8.1f %8.0f   %-12s\n", m, e * n, f, re * n, rf, t, a }'
+    done
+    for mol in $mols; do
+      echo "## $mol learning curve (RMSE: E meV/atom, F meV/Å; valid = the 50 held-out training frames)"
+      curve "$work/$mol.tsv" 8
     done
   else
     echo "bpnn_fit: $DATA absent, rMD17 skipped" >&2

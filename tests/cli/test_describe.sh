@@ -10,7 +10,7 @@ expect_status 0 "--help" -- "$DESC" --help
 grep -q "Examples:" "$TMP/out" || fail "--help has no examples"
 expect_status 0 "--version" -- "$DESC" --version
 expect_status 0 "--list-presets" -- "$DESC" --list-presets
-for p in soap-default soap-small acsf-default acsf-small; do grep -qx "$p" "$TMP/out" || fail "preset $p not listed"; done
+for p in soap-default soap-small acsf-default acsf-small acsf-ani; do grep -qx "$p" "$TMP/out" || fail "preset $p not listed"; done
 expect_status 2 "neither --preset nor --params is a usage error" -- "$DESC" "$DATA" -o "$TMP/x.desc"
 expect_status 2 "unknown preset is a usage error" -- "$DESC" --preset no-such "$DATA" -o "$TMP/x.desc"
 grep -q "soap-default" "$TMP/err" || fail "unknown preset message does not list the known ones"

@@ -82,7 +82,7 @@ struct BpnnFitOptions {
   int lbfgs_iterations = 100;      ///< L-BFGS iterations (each counted as an epoch)
   int lbfgs_memory = 10;
   double l2 = 1e-6;                ///< λ of the objective above (dimensionless per squared parameter)
-  double input_sd_floor = 0.0;     ///< least σ of an input, as a fraction of the element's largest input σ
+  double input_sd_floor = 0.01;    ///< least σ of an input, as a fraction of the element's largest input σ
   int patience = 0;                ///< stop after this many epochs without a better validation loss; 0 = never
   int committee = 1;               ///< networks per element
   bool bootstrap = false;          ///< each committee member trains on a bootstrap resample of the training frames

@@ -12,7 +12,7 @@ SMALL=(--model-type bpnn --params "$TMP/acsf.json" --layers 8,8)
 
 expect_status 0 "--help" -- "$FIT" --help
 for opt in --layers --activation --optimizer --epochs --batch-size --learning-rate --lbfgs-iterations --patience \
-  --committee --log --plot --checkpoint --restart; do
+  --input-sd-floor --committee --log --plot --checkpoint --restart; do
   grep -q -- "$opt" "$TMP/out" || fail "--help does not list $opt"
 done
 grep -q -- "--model-type bpnn" "$TMP/out" || fail "--help has no bpnn example"
@@ -23,6 +23,8 @@ expect_status 2 "unknown --activation" -- "$FIT" "${SMALL[@]}" --activation wigg
 expect_status 2 "unknown --optimizer" -- "$FIT" "${SMALL[@]}" --optimizer sgd "$DATA" -o "$TMP/x.mlp"
 expect_status 2 "--batch-size 0" -- "$FIT" "${SMALL[@]}" --batch-size 0 "$DATA" -o "$TMP/x.mlp"
 expect_status 2 "--learning-rate 0" -- "$FIT" "${SMALL[@]}" --learning-rate 0 "$DATA" -o "$TMP/x.mlp"
+expect_status 2 "--input-sd-floor 2" -- "$FIT" "${SMALL[@]}" --input-sd-floor 2 "$DATA" -o "$TMP/x.mlp"
+grep -q -- "--input-sd-floor" "$TMP/err" || fail "bad --input-sd-floor message does not name the option"
 expect_status 2 "--committee 0" -- "$FIT" "${SMALL[@]}" --committee 0 "$DATA" -o "$TMP/x.mlp"
 expect_status 1 "missing --restart file" -- "$FIT" "${SMALL[@]}" --restart "$TMP/none.ckpt" "$DATA" -o "$TMP/x.mlp"
 grep -q "none.ckpt" "$TMP/err" || fail "missing checkpoint message does not name it"
@@ -48,6 +50,7 @@ grep -q "<svg" "$TMP/curve.svg" || fail "--plot is not an SVG"
 [ -s "$TMP/nn.ckpt" ] || fail "no checkpoint written"
 grep -aq '"model_type":"bpnn"' "$TMP/nn.mlp" || fail "model header lacks model_type bpnn"
 grep -aq '"optimizer":"adam+lbfgs"' "$TMP/nn.mlp" || fail "provenance lacks the BPNN settings"
+grep -aq '"input_sd_floor":0.01' "$TMP/nn.mlp" || fail "provenance lacks the input standard-deviation floor"
 
 # mlp-eval reads the model; its validation-set errors equal the fit's (printed in meV/atom).
 fit_rmse=$(awk '/validation set errors/ {t=1} t && $1=="all" {print $4; exit}' "$TMP/err")

@@ -65,7 +65,7 @@ fi
 if [[ " $PARTS " == *" rmd17 "* ]]; then
   DATA=$SHARED/rmd17
   if [ -f "$DATA/rmd17_ethanol_train01.extxyz" ]; then
-    OPTS=${RMD17_OPTS:---preset acsf-ani --input-sd-floor 0.1 --layers 32,32 --optimizer lbfgs --lbfgs-iterations 1500 --energy-sigma 0.0005 --force-sigma 0.05}
+    OPTS=${RMD17_OPTS:---preset acsf-ani --input-sd-floor 0.01 --layers 32,32 --optimizer lbfgs --lbfgs-iterations 1500 --energy-sigma 0.0005 --force-sigma 0.05}
     declare -A ANI=([ethanol]="2.5 13.4" [aspirin]="16.6 40.6")
     declare -A ATOMS=([ethanol]=9 [aspirin]=21)
     echo "# (b) rMD17 test MAE (E meV/molecule, F meV/Å), 950 training + 50 validation frames of split 01, 250 test frames"

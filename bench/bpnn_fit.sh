@@ -9,6 +9,8 @@
 # (b) rMD17 ethanol and aspirin (../shared/data/rmd17): 1000 training frames of split 01 (50 of them held out for
 #     keeping the best parameters), tested on the 250 shipped test frames: MAE energy (meV/molecule), forces (meV/Å),
 #     fit time, beside published ANI (MACE paper, Table 1). These fits are short (minutes), far from converged.
+#     With N2P2_SRC=<built n2p2 checkout> n2p2's example is run in the same command and its model is tested on the
+#     independent frames too (N2P2_RANKS MPI ranks, default THREADS).
 # Usage: bench/bpnn_fit.sh [build dir] [cu2s] [rmd17]   (default: build, both). THREADS=2 by default.
 set -euo pipefail
 BIN=${1:-build}
@@ -34,6 +36,38 @@ curve() {
 errors() { awk -F'\t' '$1 == "all" && $2 == "energy" { e = $'"$2"' } $1 == "all" && $2 == "force" { f = $'"$2"' }
   END { printf "%.3f %.1f", 1000 * e, 1000 * f }' "$1"; }
 
+# n2p2's own Cu2S example (nnp-train, Kalman filter, 10 epochs) in the same command, and its final model evaluated on
+# the independent frames through mlp-eval's n2p2 import (which matches nnp-dataset to its printed digits).
+# $1: a built n2p2 checkout (bin/nnp-train, examples/nnp-train/Cu2S_PBE); N2P2_RANKS MPI ranks (default THREADS).
+n2p2_cu2s() {
+  local ex=$1/examples/nnp-train/Cu2S_PBE nt=$1/bin/nnp-train dir=$work/n2p2 ranks=${N2P2_RANKS:-$THREADS}
+  if [ ! -x "$nt" ] || [ ! -f "$ex/input.nn" ]; then
+    echo "bpnn_fit: $nt or $ex/input.nn absent, n2p2 run skipped" >&2
+    return
+  fi
+  mkdir -p "$dir/pot"
+  cp "$ex/input.nn" "$ex/scaling.data" "$ex/input.data" "$dir/"
+  if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+  local start n2_s epochs
+  start=$(date +%s.%N)
+  (cd "$dir" && mpirun -np "$ranks" "$nt" > nnp-train.out)
+  n2_s=$(echo "$(date +%s.%N) - $start" | bc)
+  epochs=$(awk '$1 == "epochs" { print $2 }' "$dir/input.nn")
+  cp "$dir/input.nn" "$dir/scaling.data" "$dir/pot/"
+  for w in "$dir"/weights.*."$(printf %06d "$epochs")".out; do
+    z=$(basename "$w" | cut -d. -f2)
+    cp "$w" "$dir/pot/weights.$z.data"
+  done
+  "$BIN/mlp-eval" -q -m "n2p2:dir=$dir/pot,length=angstrom,energy=ev" "$work/cu2s_test.xyz" -o /dev/null \
+    --table "$work/n2p2-test.tsv"
+  read -r xE xF <<<"$(errors "$work/n2p2-test.tsv" 6)"
+  # learning-curve.out, physical units: 2/3 RMSE E per atom train/test (eV/atom), 10/11 RMSE F train/test (eV/Å).
+  awk -v t="$n2_s" -v r="$ranks" -v xe="$xE" -v xf="$xF" '!/^#/ { l = $0 } END { split(l, c, " ")
+    printf "%-26s %10.1f %10.3f %12.1f %12.3f %12.1f %6.3f/%.1f\n", "n2p2 here, " r " MPI rank(s)", t, 1000*c[2], 1000*c[10],
+      1000*c[3], 1000*c[11], xe, xf }' "$dir/learning-curve.out"
+  echo "#     (n2p2 holds out its own random ~10%, not the same frames as ours; its time includes its symmetry functions)"
+}
+
 if [[ " $PARTS " == *" cu2s "* ]]; then
   CU2S=$SHARED/n2p2_cu2s_pbe/cu2s_pbe_144atoms.extxyz
   if [ -f "$CU2S" ]; then
@@ -56,7 +90,8 @@ if [[ " $PARTS " == *" cu2s "* ]]; then
     echo "## final (RMSE; kept epoch $be)"
     printf "%-26s %10s %10s %12s %12s %12s %12s\n" "" time_s "train E" "train F" "held-out E" "held-out F" "indep. test"
     printf "%-26s %10.1f %10.3f %12.1f %12.3f %12.1f %6.3f/%.1f\n" "mlp bpnn" "$fit_s" "$tE" "$tF" "$vE" "$vF" "$xE" "$xF"
-    printf "%-26s %10.1f %10.3f %12.1f %12.3f %12.1f %12s\n" "n2p2 (published run)" 137 0.214 36.8 0.275 44.4 "-"
+    printf "%-26s %10.1f %10.3f %12.1f %12.3f %12.1f %12s\n" "n2p2 (issue's figures)" 137 0.214 36.8 0.275 44.4 "-"
+    if [ -n "${N2P2_SRC:-}" ]; then n2p2_cu2s "$N2P2_SRC"; fi
   else
     echo "bpnn_fit: $CU2S absent, Cu2S skipped" >&2
   fi

@@ -35,6 +35,8 @@ curve() {
 # "all" energy and force of an mlp-eval --table: MAE/RMSE columns 5/6 (eV/atom, eV/Å).
 errors() { awk -F'\t' '$1 == "all" && $2 == "energy" { e = $'"$2"' } $1 == "all" && $2 == "force" { f = $'"$2"' }
   END { printf "%.3f %.1f", 1000 * e, 1000 * f }' "$1"; }
+# One measured row of the Cu2S table: name, time s, train E F, held-out E F, independent E F (meV/atom, meV/Å).
+cu2s_row() { printf "%-26s %10.1f %10.3f %12.1f %12.3f %12.1f %6.3f/%.1f\n" "$@"; }
 
 # n2p2's own Cu2S example (nnp-train, Kalman filter, 10 epochs) in the same command, and its final model evaluated on
 # the independent frames through mlp-eval's n2p2 import (which matches nnp-dataset to its printed digits).
@@ -47,10 +49,11 @@ n2p2_cu2s() {
   fi
   mkdir -p "$dir/pot"
   cp "$ex/input.nn" "$ex/scaling.data" "$ex/input.data" "$dir/"
-  if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-  local start n2_s epochs
+  local start n2_s epochs w z tE tF vE vF xE xF
   start=$(date +%s.%N)
-  (cd "$dir" && mpirun -np "$ranks" "$nt" > nnp-train.out)
+  (cd "$dir"
+   if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+   mpirun -np "$ranks" "$nt" > nnp-train.out)
   n2_s=$(echo "$(date +%s.%N) - $start" | bc)
   epochs=$(awk '$1 == "epochs" { print $2 }' "$dir/input.nn")
   cp "$dir/input.nn" "$dir/scaling.data" "$dir/pot/"
@@ -62,9 +65,9 @@ n2p2_cu2s() {
     --table "$work/n2p2-test.tsv"
   read -r xE xF <<<"$(errors "$work/n2p2-test.tsv" 6)"
   # learning-curve.out, physical units: 2/3 RMSE E per atom train/test (eV/atom), 10/11 RMSE F train/test (eV/Å).
-  awk -v t="$n2_s" -v r="$ranks" -v xe="$xE" -v xf="$xF" '!/^#/ { l = $0 } END { split(l, c, " ")
-    printf "%-26s %10.1f %10.3f %12.1f %12.3f %12.1f %6.3f/%.1f\n", "n2p2 here, " r " MPI rank(s)", t, 1000*c[2], 1000*c[10],
-      1000*c[3], 1000*c[11], xe, xf }' "$dir/learning-curve.out"
+  read -r tE tF vE vF <<<"$(awk '!/^#/ { l = $0 } END { split(l, c, " ")
+    printf "%f %f %f %f", 1000*c[2], 1000*c[10], 1000*c[3], 1000*c[11] }' "$dir/learning-curve.out")"
+  cu2s_row "n2p2 here, $ranks MPI rank(s)" "$n2_s" "$tE" "$tF" "$vE" "$vF" "$xE" "$xF"
   echo "#     (n2p2 holds out its own random ~10%, not the same frames as ours; its time includes its symmetry functions)"
 }
 
@@ -89,7 +92,7 @@ if [[ " $PARTS " == *" cu2s "* ]]; then
     read -r xE xF <<<"$(errors "$work/test.tsv" 6)"
     echo "## final (RMSE; kept epoch $be)"
     printf "%-26s %10s %10s %12s %12s %12s %12s\n" "" time_s "train E" "train F" "held-out E" "held-out F" "indep. test"
-    printf "%-26s %10.1f %10.3f %12.1f %12.3f %12.1f %6.3f/%.1f\n" "mlp bpnn" "$fit_s" "$tE" "$tF" "$vE" "$vF" "$xE" "$xF"
+    cu2s_row "mlp bpnn" "$fit_s" "$tE" "$tF" "$vE" "$vF" "$xE" "$xF"
     printf "%-26s %10.1f %10.3f %12.1f %12.3f %12.1f %12s\n" "n2p2 (issue's figures)" 137 0.214 36.8 0.275 44.4 "-"
     if [ -n "${N2P2_SRC:-}" ]; then n2p2_cu2s "$N2P2_SRC"; fi
   else

@@ -13,7 +13,7 @@ BIN=${1:-build}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${MLP_SHARED_DATA:-$SRC/../shared/data}/n2p2_h2o_rpbe_d3/potential
 prog="$BIN/bench/bench_acsf"
-[ -x "$prog" ] || { echo "acsf: $prog not built" >&2; exit 1; }
+[ -x "$prog" ] || { echo "acsf: $prog not built (make bench builds it: cmake -DMLP_BUILD_BENCH=ON)" >&2; exit 1; }
 [ -f "$DATA/input.nn" ] || { echo "acsf: $DATA absent, skipped" >&2; exit 0; }
 run() { OMP_NUM_THREADS=$1 "$prog" --data "$DATA" --repeat "${REPEAT:-3}" --measurements "${MEASUREMENTS:-5}"; }
 one=$(run 1)

@@ -14,7 +14,7 @@ BIN=${1:-build}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${MLP_SHARED_DATA:-$SRC/../shared/data}/n2p2_h2o_rpbe_d3/potential
 prog="$BIN/bench/bench_bpnn_n2p2"
-[ -x "$prog" ] || { echo "bpnn_n2p2: $prog not built" >&2; exit 1; }
+[ -x "$prog" ] || { echo "bpnn_n2p2: $prog not built (make bench builds it: cmake -DMLP_BUILD_BENCH=ON)" >&2; exit 1; }
 [ -f "$DATA/input.nn" ] || { echo "bpnn_n2p2: $DATA absent, skipped" >&2; exit 0; }
 out=$(OMP_NUM_THREADS=1 "$prog" --data "$DATA" --repeat "${REPEAT:-3}" --measurements "${MEASUREMENTS:-3}")
 get() { echo "$out" | sed -n "s/^$1=//p"; }

@@ -6,7 +6,7 @@
 set -euo pipefail
 build=${1:?usage: neighbor_list.sh BUILD_DIR}
 prog="$build/bench/bench_neighbor_list"
-[ -x "$prog" ] || { echo "neighbor_list: $prog not built (needs Google Benchmark)" >&2; exit 1; }
+[ -x "$prog" ] || { echo "neighbor_list: $prog not built (make bench builds it: cmake -DMLP_BUILD_BENCH=ON, needs Google Benchmark)" >&2; exit 1; }
 # The baseline needs a python3 with ASE (Debian's python3-ase is under /usr/bin; a python3 earlier on PATH may lack it).
 python=${MLP_PYTHON3:-}
 if [ -z "$python" ]; then

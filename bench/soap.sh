@@ -7,7 +7,7 @@
 set -euo pipefail
 BIN=${1:-build}
 prog="$BIN/bench/bench_soap"
-[ -x "$prog" ] || { echo "soap: $prog not built" >&2; exit 1; }
+[ -x "$prog" ] || { echo "soap: $prog not built (make bench builds it: cmake -DMLP_BUILD_BENCH=ON)" >&2; exit 1; }
 # Passive waiting: with more runnable threads than cores (other jobs), spinning OpenMP threads steal the cores.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 one=$(OMP_NUM_THREADS=1 "$prog" --threads 1 --repeat "${REPEAT:-3}")

@@ -17,7 +17,7 @@ steps=${2:-200}
 bench="$build/bench/bench_sw"
 lmp=${LMP:-lmp}
 pot=${POT:-/usr/share/lammps/potentials/Si.sw}
-if [ ! -x "$bench" ]; then echo "sw_vs_lammps: $bench not built (needs Google Benchmark for bench/)"; exit 0; fi
+if [ ! -x "$bench" ]; then echo "sw_vs_lammps: $bench not built (make bench builds it: cmake -DMLP_BUILD_BENCH=ON, needs Google Benchmark)"; exit 0; fi
 if ! command -v "$lmp" > /dev/null || [ ! -r "$pot" ]; then echo "sw_vs_lammps: no lmp or $pot, skipped"; exit 0; fi
 
 work=$(mktemp -d)

@@ -28,7 +28,7 @@ demo: build
 ASAN_SKIP = barostat reaches the target mean pressure
 asan-test: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DMLP_SANITIZE=ON \
-	  -DMLP_BUILD_BENCH=OFF
+	  -DMLP_BUILD_BENCH=OFF -DMLP_PCH=ON
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -E '$(ASAN_SKIP)'
 

@@ -17,9 +17,11 @@ for f in "$MLP_FIXTURES"/bad/*; do
   rm -f "$TMP/out.xyz"
 done
 [ "$count" -ge 30 ] || fail "bad-input corpus has only $count files"
+# (--forces-key: ase_dialect.xyz holds an inf force, which the reader keeps as ASE does but mlp-eval refuses as a
+# reference label; test_nonfinite.sh checks that.)
 for f in "$MLP_FIXTURES"/io/*.xyz; do
   [ -e "$f" ] || continue
-  expect_status 0 "accepted: $(basename "$f")" -- "$EVAL" --model lj -q "$f" -o "$TMP/ok.xyz"
+  expect_status 0 "accepted: $(basename "$f")" -- "$EVAL" --model lj -q --forces-key no_labels "$f" -o "$TMP/ok.xyz"
 done
 echo "$count bad files checked"
 finish

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
+#include <string>
+
 #include "mlp/core/elements.hpp"
 #include "mlp/core/structure.hpp"
 #include "mlp/util/error.hpp"
@@ -36,6 +40,61 @@ TEST_CASE("reference stress from stress or virial") {
   CHECK((*st)(1, 2) == 4.0);
   CHECK((*st)(0, 1) == 6.0);
   CHECK((*st)(0, 2) == 5.0);
+}
+
+namespace {
+// The InputError a label accessor throws for frame s, as "what()" (empty if it throws nothing).
+template <class F>
+std::string label_error(F&& read) {
+  try {
+    read();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("labels that are present must be finite numbers of the right shape") {
+  Structure s;
+  s.resize(2);
+  s.numbers = {1, 1};
+  s.positions << 0, 0, 0, 0, 0, 0.74;
+  s.source = "d.xyz";
+  s.line = 11;  // count line; the comment line is 12, atom 1 on 13, atom 2 on 14
+  s.frame = 3;
+  CHECK_FALSE(reference_energy(s));  // absent labels are simply absent
+  CHECK_FALSE(reference_forces(s));
+  CHECK_FALSE(reference_stress(s));
+
+  s.info.set("energy", std::string("abc"));  // ASE keeps a word as a string
+  CHECK(label_error([&] { reference_energy(s); }) == "d.xyz:12: energy: frame 3: the energy label is not a number");
+  s.info.set("energy", std::nan(""));
+  CHECK(label_error([&] { reference_energy(s); }) == "d.xyz:12: energy: frame 3: non-finite energy label");
+  s.info.set("energy", std::int64_t{-2});
+  CHECK(*reference_energy(s) == -2.0);
+
+  AtomArray f;
+  f.width = 3;
+  f.reals = {0, 0, 1, 0, 0, -std::numeric_limits<double>::infinity()};
+  s.arrays.set("forces", f);
+  CHECK(label_error([&] { reference_forces(s); }) ==
+        "d.xyz:14: forces[2]: frame 3, atom 2: non-finite force label");
+  f.reals.back() = -1;
+  s.arrays.set("forces", f);
+  CHECK((*reference_forces(s))(1, 2) == -1.0);
+  f.width = 1;
+  f.reals = {1, 2};
+  s.arrays.set("forces", f);
+  CHECK(label_error([&] { reference_forces(s); }).find("d.xyz:12: forces: frame 3: the force label must be") == 0);
+
+  s.info.set("stress", std::vector<double>{1, 2, 3, 4, 5});
+  CHECK(label_error([&] { reference_stress(s); }).find("d.xyz:12: stress: frame 3: the label must be 9") == 0);
+  s.info.set("stress", std::vector<double>{1, 2, 3, 4, 5, std::nan("")});
+  CHECK(label_error([&] { reference_stress(s); }) == "d.xyz:12: stress: frame 3: non-finite label");
+  s.info.erase("stress");
+  s.info.set("virial", std::string("none"));
+  CHECK(label_error([&] { reference_stress(s); }).find("d.xyz:12: virial:") == 0);
 }
 
 TEST_CASE("geometry validation names the problem") {

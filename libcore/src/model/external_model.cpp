@@ -255,10 +255,12 @@ void ExternalModel::compute(const Structure& s, const NeighborList&, const EvalR
   }
   if (request.virial && s.pbc[0] && s.pbc[1] && s.pbc[2]) {
     LabelKeys keys;
-    auto stress = reference_stress(a, keys);
-    if (!stress) {
-      keys.stress = "MLP_stress";
+    if (!a.info.has(keys.stress)) keys.stress = "MLP_stress";
+    std::optional<Mat3> stress;
+    try {
       stress = reference_stress(a, keys);
+    } catch (const InputError& e) {  // NaN or a wrong shape: the program's fault, not the user's input
+      fail("printed a bad stress: " + e.located(), true);
     }
     if (!stress) fail("answered a periodic frame without stress (info key stress, MLP_stress or virial)", true);
     result.virial += -*stress * s.volume();

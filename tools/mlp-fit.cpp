@@ -490,7 +490,9 @@ int main(int argc, char** argv) {
                  "Linear: prior standard deviation (eV) of each training atom's learned energy, which fixes how the "
                  "total energy is split among the atoms (see mlp-fit(1)); 'none' for no prior")
       ->capture_default_str();
-  app.add_option("--sparse-points", o.sparse_points, "GAP: sparse points per element")->capture_default_str();
+  app.add_option("--sparse-points", o.sparse_points, "GAP: sparse points per element")
+      ->check(CLI::PositiveNumber)  // unsigned: without the check, -1 would wrap around
+      ->capture_default_str();
   app.add_option("--sparse-method", o.sparse_method, "GAP: choice of sparse points: cur, fps or random")
       ->capture_default_str();
   app.add_option("--delta", o.delta, "GAP: energy scale delta of the kernel (eV)")->capture_default_str();

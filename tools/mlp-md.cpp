@@ -217,14 +217,17 @@ int main(int argc, char** argv) {
   app.add_option("input", o.input, "Start structure (first frame; extxyz[.gz], CIF, PDB); '-' or none = stdin");
   app.add_option("-o,--output", o.output, "Trajectory extxyz ('-' = stdout)")->capture_default_str();
   app.add_option("--steps,-n", o.steps, "Run until this step number (total, also after --restart)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--timestep,--dt", o.md.timestep, "Time step (fs)")->capture_default_str();
   app.add_option("--ensemble", o.ensemble, "nve, langevin (BAOAB), bussi (velocity rescaling), nhc (Nose-Hoover)")
       ->capture_default_str();
   app.add_option("--temperature,-T", o.md.temperature, "Thermostat target and default initial temperature (K)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--initial-temperature", o.initial_temperature,
-                 "Maxwell-Boltzmann velocities at this temperature (K), even if the input has velocities");
+                 "Maxwell-Boltzmann velocities at this temperature (K), even if the input has velocities")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--tau-t", o.md.tau_t, "Thermostat time constant (fs); Langevin friction = 1/tau")
       ->capture_default_str();
   app.add_option("--chain", o.md.chain_length, "Nose-Hoover chain length")->capture_default_str();
@@ -239,13 +242,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-drift-removal", o.no_drift_removal, "Keep the centre-of-mass velocity");
   app.add_option("--fix", o.fix, "Fixed atoms, 0-based: 0,3,7-9 (also the input's fixed/move_mask columns)");
-  app.add_option("--traj-every", o.traj_every, "Write a trajectory frame every N steps")->capture_default_str();
+  app.add_option("--traj-every", o.traj_every, "Write a trajectory frame every N steps")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--thermo", o.thermo, "Thermo table (TSV) file ('-' = stdout, needs -o FILE)");
-  app.add_option("--thermo-every", o.thermo_every, "Thermo row every N steps")->capture_default_str();
+  app.add_option("--thermo-every", o.thermo_every, "Thermo row every N steps")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--plot", o.plot, "SVG of energies and temperature against time");
   app.add_option("--checkpoint", o.checkpoint, "Write a checkpoint (extxyz with md_* state) to this file");
   app.add_option("--checkpoint-every", o.md.checkpoint_every,
                  "Checkpoint interval (steps); restarts are bit-identical with the same value")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--restart", o.restart, "Continue from a checkpoint (instead of an input structure)")
       ->excludes(app.get_option("input"));
@@ -254,7 +262,9 @@ int main(int argc, char** argv) {
   app.add_option("--min-distance-factor", o.md.min_distance_factor,
                  "Default minimum distance = factor × (covalent radius i + j)")->capture_default_str();
   app.add_option("--max-temperature-factor", o.md.max_temperature_factor,
-                 "Stop when T > factor × max(target or initial T, 10 K); 0 = off")->capture_default_str();
+                 "Stop when T > factor × max(target or initial T, 10 K); 0 = off")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--max-uncertainty", o.md.max_uncertainty,
                  "Stop when an atom's energy standard deviation exceeds this (eV); models with uncertainty only")
       ->check(CLI::NonNegativeNumber);

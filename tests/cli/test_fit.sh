@@ -21,6 +21,8 @@ for bad in 0 -1 inf much; do
   grep -q "atomic-energy-sigma" "$TMP/err" || fail "bad --atomic-energy-sigma message does not name the option"
 done
 expect_status 2 "unknown model type" -- "$FIT" --model-type nn --params "$TMP/acsf.json" "$DATA" -o "$TMP/x.mlp"
+expect_status 2 "--sparse-points -1 (unsigned: must not wrap around)" -- "$FIT" --model-type gap --params "$TMP/acsf.json" \
+  --sparse-points -1 "$DATA" -o "$TMP/x.mlp"
 expect_status 1 "bad --sigma override" -- "$FIT" --params "$TMP/acsf.json" --sigma "Surface:stiffness=1" "$DATA" \
   -o "$TMP/x.mlp"
 grep -q "stiffness" "$TMP/err" || fail "bad --sigma message does not name the key"

@@ -16,6 +16,11 @@ grep -q "ensemble" "$TMP/err" || fail "unknown ensemble message: $(cat "$TMP/err
 expect_status 1 "--max-uncertainty with a model without uncertainty" -- "$MD" --model sw --max-uncertainty 0.1 "$SI"
 grep -q "has no uncertainty" "$TMP/err" || fail "no-uncertainty message: $(cat "$TMP/err")"
 expect_status 2 "--collect needs --max-uncertainty" -- "$MD" --model sw --collect "$TMP/c.xyz" "$SI"
+# Counts are unsigned inside: a negative one must not wrap around to 2^64 - 1 steps.
+for opt in --steps --traj-every --thermo-every --checkpoint-every --temperature --initial-temperature; do
+  expect_status 2 "$opt -5 is a usage error" -- "$MD" --model sw "$opt" -5 "$SI"
+  grep -q -- "$opt" "$TMP/err" || fail "$opt -5 message does not name the option: $(cat "$TMP/err")"
+done
 expect_status 1 "pressure without unit" -- "$MD" --model sw --ensemble bussi --barostat iso --pressure 1 "$SI"
 grep -q -- "--pressure.*unit" "$TMP/err" || fail "pressure message: $(cat "$TMP/err")"
 expect_status 1 "barostat without thermostat" -- "$MD" --model sw --barostat iso "$SI"

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 #include "mlp/core/elements.hpp"
@@ -277,6 +278,20 @@ TEST_CASE("Maxwell-Boltzmann velocities: exact temperature, zero momentum, repro
   md::Simulation c(*model, diamond(2, 5.431, 14), o);
   c.set_maxwell_boltzmann(500.0);
   CHECK(a.velocities() != c.velocities());
+}
+
+TEST_CASE("negative or non-finite temperatures are refused rather than turned into NaN velocities", "[md]") {
+  const auto model = make_model("sw");
+  md::Options o;
+  md::Simulation a(*model, diamond(2, 5.431, 14), o);
+  CHECK_THROWS_AS(a.set_maxwell_boltzmann(-10.0), InputError);
+  CHECK_THROWS_AS(a.set_maxwell_boltzmann(std::nan("")), InputError);
+  a.set_maxwell_boltzmann(0.0);
+  CHECK(a.temperature() == 0.0);
+  o.temperature = -10.0;  // NVE too: it is the default initial temperature
+  CHECK_THROWS_AS(md::Simulation(*model, diamond(2, 5.431, 14), o), InputError);
+  o.temperature = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_AS(md::Simulation(*model, diamond(2, 5.431, 14), o), InputError);
 }
 
 TEST_CASE("velocities are read in Å/fs, ASE momenta converted, masses and fixed atoms from columns", "[md]") {

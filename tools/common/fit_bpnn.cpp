@@ -30,7 +30,10 @@ void add_bpnn_options(CLI::App& app, BpnnCliOptions& o) {
   app.add_option("--epochs", o.epochs, "BPNN: Adam epochs (passes over the training frames)")
       ->capture_default_str()
       ->group(g);
-  app.add_option("--batch-size", o.batch_size, "BPNN: frames per Adam step")->capture_default_str()->group(g);
+  app.add_option("--batch-size", o.batch_size, "BPNN: frames per Adam step")
+      ->check(CLI::PositiveNumber)  // unsigned: without the check, -1 would wrap around
+      ->capture_default_str()
+      ->group(g);
   app.add_option("--learning-rate", o.learning_rate,
                  "BPNN: Adam's initial learning rate; it decays exponentially to --final-lr-ratio times this value "
                  "at the last epoch")

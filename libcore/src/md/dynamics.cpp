@@ -170,6 +170,8 @@ Simulation::Simulation(const Model& model, Structure start, const Options& optio
   const auto rows = static_cast<Eigen::Index>(n);
   if (n == 0) throw InputError("the start frame has no atoms", s_.source, s_.line);
   if (!(o_.timestep > 0.0) || !std::isfinite(o_.timestep)) throw InputError("time step must be > 0 fs", "--timestep");
+  if (!(o_.temperature >= 0.0) || !std::isfinite(o_.temperature))  // also NVE: the default initial temperature
+    throw InputError("temperature must be a finite number >= 0 K", "--temperature");
   if (o_.ensemble != Ensemble::NVE && !(o_.temperature > 0.0))
     throw InputError("a thermostat needs a temperature > 0 K", "--temperature");
   if (!(o_.tau_t > 0.0)) throw InputError("thermostat time constant must be > 0 fs", "--tau-t");
@@ -285,6 +287,8 @@ Simulation::Simulation(const Model& model, Structure start, const Options& optio
 }
 
 void Simulation::set_maxwell_boltzmann(double t) {
+  if (!(t >= 0.0) || !std::isfinite(t))
+    throw InputError("initial temperature must be a finite number >= 0 K", "--initial-temperature");
   const auto n = static_cast<Eigen::Index>(s_.size());
   for (Eigen::Index i = 0; i < n; ++i) {
     const double sd = std::sqrt(kBoltzmann * t * inv_m_[i]);

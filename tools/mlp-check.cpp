@@ -132,15 +132,25 @@ int main(int argc, char** argv) {
   app.add_option("--tolerance", o.tolerances, "name=value, overrides a default tolerance (see mlp-check(1))")
       ->allow_extra_args(false);
   app.add_option("--seed", o.check.seed, "Random seed")->capture_default_str();
-  app.add_option("--cutoff", o.check.cutoff, "Å: cutoff to test (default: the model's; needed for --command)");
-  app.add_option("--timeout", o.timeout, "Seconds the external program may take per frame")->capture_default_str();
+  app.add_option("--cutoff", o.check.cutoff, "Å: cutoff to test (default: the model's; needed for --command)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--timeout", o.timeout, "Seconds the external program may take per frame")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--fd-atoms", o.check.fd_atoms, "Atoms displaced in the finite-difference check")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--nve-time", o.check.nve_time, "fs, length of each NVE run")->capture_default_str();
+  app.add_option("--nve-time", o.check.nve_time, "fs, length of each NVE run")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--nve-dt", o.check.nve_dt, "fs, the larger NVE time step (the other is half)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--temperature", o.check.nve_temperature, "K, NVE start temperature")->capture_default_str();
-  app.add_option("--threads", o.check.threads, "N of the 1-vs-N threads determinism check (0: all cores)");
+  app.add_option("--temperature", o.check.nve_temperature, "K, NVE start temperature")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--threads", o.check.threads, "N of the 1-vs-N threads determinism check (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--report", o.report, "Write a JSON report to this file");
   app.add_flag("--tap", o.tap, "Write TAP (version 13) on stdout");
   app.add_option("--junit", o.junit, "Write a JUnit XML report to this file");

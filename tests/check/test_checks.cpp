@@ -1,5 +1,8 @@
 // mlp-check battery: no false alarm on correct models, exactly the expected failure on each broken one.
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <functional>
+#include <limits>
 #include <set>
 
 #include "broken_models.hpp"
@@ -182,4 +185,28 @@ TEST_CASE("charge response: QEq passes every check, a runaway polarisation fails
   // A model without charges skips the check; so does a periodic structure.
   CHECK(run_check(*make_model(test::kArgon), argon(false), kChargeResponse, Options{}).status == Status::Skip);
   CHECK(run_check(*qeq, sample({11, 17}, 8, 7.0, 2.3, true), kChargeResponse, Options{}).status == Status::Skip);
+}
+
+TEST_CASE("run parameters out of range are bad input before any check runs", "[check]") {
+  const auto m = make_model("lj");
+  const Structure s = argon();
+  const auto refused = [&](const std::function<void(Options&)>& change, const std::string& option) {
+    Options o;
+    change(o);
+    INFO(option);
+    try {
+      run_checks(*m, s, {kEnergyConservation}, o);
+      FAIL("no error");
+    } catch (const InputError& e) {
+      CHECK(e.source() == option);  // the option takes the place of a file name: "--nve-time: must be ..."
+    }
+  };
+  refused([](Options& o) { o.nve_time = -5.0; }, "--nve-time");  // used to run for ever
+  refused([](Options& o) { o.nve_dt = std::nan(""); }, "--nve-dt");
+  refused([](Options& o) { o.nve_dt = -1.0; }, "--nve-dt");
+  refused([](Options& o) { o.nve_temperature = -100.0; }, "--temperature");
+  refused([](Options& o) { o.fd_atoms = 0; }, "--fd-atoms");
+  refused([](Options& o) { o.threads = -2; }, "--threads");
+  refused([](Options& o) { o.cutoff = std::numeric_limits<double>::infinity(); }, "--cutoff");
+  CHECK_NOTHROW(Options{}.validate());
 }

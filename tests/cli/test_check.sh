@@ -13,6 +13,14 @@ expect_status 2 "no model is a usage error" -- "$CHECK" "$SI"
 expect_status 2 "--model and --command together" -- "$CHECK" --model sw --command cat "$SI"
 expect_status 2 "unknown check name" -- "$CHECK" --model sw --checks rotation,nonsense "$SI"
 grep -q "nonsense" "$TMP/err" || fail "unknown check not named"
+# Out-of-range run parameters are refused before any check runs (a negative --nve-time used to never end).
+for bad in "--nve-time -5" "--nve-dt -1" "--temperature -100" "--fd-atoms -1" "--threads -2" "--cutoff -1" "--timeout 0"; do
+  # shellcheck disable=SC2086
+  expect_status 2 "$bad is a usage error" -- timeout 60 "$CHECK" --model sw $bad "$SI"
+  grep -q -- "${bad% *}" "$TMP/err" || fail "$bad: message does not name the option: $(cat "$TMP/err")"
+done
+expect_status 1 "--nve-dt nan is refused" -- timeout 60 "$CHECK" --model sw --nve-dt nan "$SI"
+grep -q -- "--nve-dt" "$TMP/err" || fail "--nve-dt nan: message does not name the option: $(cat "$TMP/err")"
 expect_status 2 "unknown tolerance" -- "$CHECK" --model sw --tolerance no_such=1 "$SI"
 expect_status 1 "unknown model" -- "$CHECK" --model no_such_model "$SI"
 expect_status 1 "missing file" -- "$CHECK" --model sw "$TMP/nope.xyz"

@@ -750,6 +750,22 @@ std::map<std::string, double> Options::default_tolerances() {
           {"charge_max", 4.0},         {"charge_growth", 1.05}};
 }
 
+void Options::validate() const {
+  // A negative NVE length never ends; a negative time step or temperature gives a report that blames the model.
+  const auto positive = [](double x) { return x > 0.0 && std::isfinite(x); };
+  if (fd_atoms < 1) throw InputError("must be >= 1", "--fd-atoms");
+  if (!(std::isfinite(cutoff))) throw InputError("must be a finite number of Å", "--cutoff");
+  if (!positive(nve_time)) throw InputError("must be a finite number > 0 fs", "--nve-time");
+  if (!positive(nve_dt)) throw InputError("must be a finite number > 0 fs", "--nve-dt");
+  if (!(nve_temperature >= 0.0) || !std::isfinite(nve_temperature))
+    throw InputError("must be a finite number >= 0 K", "--temperature");
+  if (!positive(fusion_start) || !positive(fusion_end) || !(fusion_end < fusion_start))
+    throw InputError("the dimer scan needs 0 < end < start (Å)", "fusion");
+  if (!(compression > 0.0 && compression < 1.0)) throw InputError("must lie in (0, 1)", "compression");
+  if (!(field_max > 0.0) || !std::isfinite(field_max)) throw InputError("must be a finite number > 0 V/Å", "field");
+  if (threads < 0) throw InputError("must be >= 0", "--threads");
+}
+
 std::string check_name(int id) {
   if (id < 1 || id > kLastId) throw InputError("no check number " + std::to_string(id), "--checks");
   return kNames[id];
@@ -784,6 +800,7 @@ std::string status_name(Status s) {
 }
 
 Result run_check(const Model& model, const Structure& s, int id, const Options& options) {
+  options.validate();
   Result r;
   r.id = id;
   r.status = Status::Pass;
@@ -816,6 +833,7 @@ Result run_check(const Model& model, const Structure& s, int id, const Options& 
 
 std::vector<Result> run_checks(const Model& model, const Structure& s, const std::vector<int>& ids,
                                const Options& options) {
+  options.validate();  // before any check: bad options are bad input, not a failed check
   std::vector<Result> out;
   for (int id : ids) out.push_back(run_check(model, s, id, options));
   return out;

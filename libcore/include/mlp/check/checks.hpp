@@ -42,6 +42,8 @@ struct Options {
   double field_max = 10.0;           ///< V/Å, strongest applied field of the charge-response scan (check 11)
   int threads = 0;                   ///< N of the 1-vs-N thread comparison (0: all cores)
   static std::map<std::string, double> default_tolerances();
+  /// Throws InputError naming the option if a run parameter is out of range or not finite.
+  void validate() const;
 };
 
 struct Metric {

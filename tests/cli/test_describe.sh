@@ -20,6 +20,13 @@ echo '{"type": "acsf", "auto": {"rcut": -1}}' > "$TMP/bad.json"
 expect_status 1 "invalid parameters name the file and field" -- "$DESC" --params "$TMP/bad.json" "$DATA" -o "$TMP/x.desc"
 grep -q "bad.json" "$TMP/err" || fail "bad parameters message does not name the file: $(cat "$TMP/err")"
 [ ! -e "$TMP/x.desc" ] || fail "a failed run left an output file"
+# --params also takes the JSON text itself: the same rows as from the file.
+echo '{"type": "soap", "n_max": 4, "l_max": 3, "r_cut": 4.5}' > "$TMP/soap.json"
+expect_status 0 "--params file" -- "$DESC" --params "$TMP/soap.json" --format npy "$DATA" -o "$TMP/file.npy"
+expect_status 0 "--params inline JSON" -- "$DESC" --params "$(cat "$TMP/soap.json")" --format npy "$DATA" -o "$TMP/inline.npy"
+cmp -s "$TMP/file.npy" "$TMP/inline.npy" || fail "inline --params gave other rows than the same JSON in a file"
+expect_status 1 "inline JSON errors name --params" -- "$DESC" --params '{"type": "soap", "n_max": 99}' "$DATA" -o "$TMP/x.desc"
+grep -q -- "--params: n_max" "$TMP/err" || fail "inline --params error: $(cat "$TMP/err")"
 printf '2\nLattice="5 0 0 0 5 0 0 0 5" Properties=species:S:1:pos:R:3 pbc="T T T"\nSi 0 0 0\nO 1.6 0 0\n' > "$TMP/sio.xyz"
 expect_status 1 "an element outside --species is named" -- "$DESC" --preset acsf-small --species Si "$TMP/sio.xyz" \
   -o "$TMP/x.desc"

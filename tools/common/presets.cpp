@@ -71,6 +71,12 @@ std::string descriptor_params(const std::string& preset, const std::string& para
     source = "preset " + preset;
     return preset_json(preset);
   }
+  // Inline JSON (--params '{"type": "soap", ...}') for one-off shell use; a file of that name still wins.
+  const std::size_t first = params_file.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && params_file[first] == '{' && !fs::exists(params_file)) {
+    source = "--params";
+    return params_file;
+  }
   source = params_file;
   return read_file(params_file);
 }

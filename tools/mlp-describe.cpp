@@ -193,7 +193,8 @@ int main(int argc, char** argv) {
   CLI::App& app = tool.app();
   app.add_option("inputs", o.inputs, "Structure files (extxyz[.gz], CIF, PDB, mmCIF); '-' or none = stdin");
   app.add_option("--preset", o.preset, "Named parameter set (see --list-presets), e.g. soap-default");
-  app.add_option("--params", o.params, "Descriptor parameters: a JSON file, or the JSON itself if it starts with { (see mlp-describe(1))");
+  app.add_option("--params", o.params,
+                 "Descriptor parameters: a JSON file, or the JSON itself if it starts with { (see mlp-describe(1))");
   app.add_option("--species", o.species,
                  "Comma-separated elements the descriptor resolves (default: those of the first frame)");
   app.add_flag("--gradients", o.gradients, "Also write gradients with respect to positions (1/Å) and strain");

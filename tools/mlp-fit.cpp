@@ -472,7 +472,8 @@ int main(int argc, char** argv) {
                  "+ charge equilibration, fitted to reference charges) or bpnn (Behler-Parrinello neural network)")
       ->capture_default_str();
   app.add_option("--preset", o.preset, "Descriptor preset NAME (share/mlp/presets/NAME.json)");
-  app.add_option("--params", o.params, "Descriptor parameters (ACSF or SOAP): a JSON file, or the JSON itself if it starts with {");
+  app.add_option("--params", o.params,
+                 "Descriptor parameters (ACSF or SOAP): a JSON file, or the JSON itself if it starts with {");
   app.add_option("--valid", o.valid, "Validation structures (extxyz[.gz]), not used for fitting (repeatable)")
       ->type_size(1)
       ->expected(1)

@@ -51,8 +51,10 @@ std::optional<Mat3> info_matrix(const Structure& s, const std::string& key) {
 std::optional<double> reference_energy(const Structure& s, const LabelKeys& keys) {
   if (!s.info.has(keys.energy)) return std::nullopt;
   const std::optional<double> e = s.info.real(keys.energy);
-  if (!e) throw InputError(frame_name(s) + ": the energy label is not a number", s.source, comment_line(s), keys.energy);
-  if (!std::isfinite(*e)) throw InputError(frame_name(s) + ": non-finite energy label", s.source, comment_line(s), keys.energy);
+  if (!e)
+    throw InputError(frame_name(s) + ": the energy label is not a number", s.source, comment_line(s), keys.energy);
+  if (!std::isfinite(*e))
+    throw InputError(frame_name(s) + ": non-finite energy label", s.source, comment_line(s), keys.energy);
   return e;
 }
 

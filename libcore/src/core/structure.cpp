@@ -81,7 +81,7 @@ std::optional<Mat3> reference_stress(const Structure& s, const LabelKeys& keys) 
 }
 
 void validate_geometry(const Structure& s) {
-  const std::string where = "frame " + std::to_string(s.frame);
+  const std::string where = frame_name(s);
   for (Eigen::Index i = 0; i < s.positions.rows(); ++i)
     for (int k = 0; k < 3; ++k)
       if (!std::isfinite(s.positions(i, k)))

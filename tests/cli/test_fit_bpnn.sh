@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mlp-fit --model-type bpnn end to end: a small Behler-Parrinello fit on the shipped silicon frames, its learning
 # curve (--log rows, --plot SVG), the model file read by mlp-eval with the fit's own errors, a committee with
-# uncertainty, checkpoint/restart, and usage errors for bad BPNN options.
+# uncertainty, checkpoint/restart, warm starts (--init-model, from our model and from n2p2's water potential), and
+# usage errors for bad BPNN options.
 source "$(dirname "$0")/common.sh"
 FIT="$MLP_BIN/mlp-fit"
 EVAL="$MLP_BIN/mlp-eval"
@@ -12,7 +13,7 @@ SMALL=(--model-type bpnn --params "$TMP/acsf.json" --layers 8,8)
 
 expect_status 0 "--help" -- "$FIT" --help
 for opt in --layers --activation --optimizer --epochs --batch-size --learning-rate --lbfgs-iterations --patience \
-  --input-sd-floor --committee --log --plot --checkpoint --restart; do
+  --input-sd-floor --committee --log --plot --checkpoint --restart --init-model; do
   grep -q -- "$opt" "$TMP/out" || fail "--help does not list $opt"
 done
 grep -q -- "--model-type bpnn" "$TMP/out" || fail "--help has no bpnn example"
@@ -82,4 +83,41 @@ expect_status 0 "committee fit" -- "$FIT" "${SMALL[@]}" --committee 2 --epochs 3
 expect_status 0 "mlp-eval --uncertainty" -- "$EVAL" --model "$TMP/committee.mlp" --uncertainty "$DATA" \
   -o "$TMP/committee.xyz"
 grep -q "MLP_energy_std=[0-9.e+-]*[1-9]" "$TMP/committee.xyz" || fail "committee spread missing or zero"
+
+# Warm start from the committee: descriptor, layers and committee size come from the model; with no iterations
+# the fit hands back the model's predictions, with some it starts from them (its first epoch is near them).
+expect_status 0 "warm start, no iterations" -- "$FIT" --model-type bpnn --init-model "$TMP/committee.mlp" \
+  --optimizer lbfgs --lbfgs-iterations 0 "$DATA" -o "$TMP/warm0.mlp"
+grep -q "hidden layers 8,8 (tanh), optimizer lbfgs, committee 2" "$TMP/err" || fail "warm start did not take the model's architecture: $(cat "$TMP/err")"
+grep -q "member 1: kept the parameters of epoch 0" "$TMP/err" || fail "warm start with no iterations did not keep its start"
+"$EVAL" -q --model "$TMP/warm0.mlp" --uncertainty "$DATA" -o "$TMP/warm0.xyz" || fail "eval of the warm start failed"
+paste -d' ' <(grep -o 'MLP_energy=[^ ]*' "$TMP/committee.xyz") <(grep -o 'MLP_energy=[^ ]*' "$TMP/warm0.xyz") |
+  tr '=' ' ' | awk '{d = $2 - $4; if (d < 0) d = -d; if (d > 1e-9) bad = 1; n++} END {exit bad || n != 25}' &&
+  pass "warm start reproduces the model's energies" || fail "warm start with no iterations predicts differently"
+expect_status 0 "warm start, 3 iterations" -- "$FIT" --model-type bpnn --init-model "$TMP/committee.mlp" \
+  --optimizer lbfgs --lbfgs-iterations 3 --log "$TMP/warm.tsv" "$DATA" -o "$TMP/warm3.mlp"
+grep -aq '"init_model":"[^"]*committee.mlp"' "$TMP/warm3.mlp" || fail "provenance lacks init_model"
+[ "$(tail -n +2 "$TMP/warm.tsv" | wc -l)" -eq 6 ] || fail "warm start --log has $(tail -n +2 "$TMP/warm.tsv" | wc -l) rows, expected 6"
+expect_status 1 "warm start with other layers" -- "$FIT" --model-type bpnn --init-model "$TMP/committee.mlp" \
+  --layers 8,7 --lbfgs-iterations 0 "$DATA" -o "$TMP/x.mlp"
+grep -q "committee.mlp: init-model: .*10-8-8-1 (tanh, tanh, linear), the fit.s 10-8-7-1" "$TMP/err" || fail "layer mismatch message: $(cat "$TMP/err")"
+expect_status 1 "warm start with another descriptor" -- "$FIT" --model-type bpnn --init-model "$TMP/committee.mlp" \
+  --preset acsf-small --lbfgs-iterations 0 "$DATA" -o "$TMP/x.mlp"
+grep -q "descriptor" "$TMP/err" || fail "descriptor mismatch message: $(cat "$TMP/err")"
+expect_status 1 "warm start from a model that is not a BPNN" -- "$FIT" --model-type bpnn \
+  --init-model "lj:epsilon=0.1,sigma=2.0,cutoff=5.0" "$DATA" -o "$TMP/x.mlp"
+grep -q "not a BPNN model" "$TMP/err" || fail "non-BPNN init model message: $(cat "$TMP/err")"
+expect_status 2 "--init-model without --model-type bpnn" -- "$FIT" --model-type linear --preset acsf-small \
+  --init-model "$TMP/committee.mlp" "$DATA" -o "$TMP/x.mlp"
+[ ! -e "$TMP/x.mlp" ] || fail "output left behind after an error"
+
+# Warm start from n2p2's water potential (fine-tuning an n2p2 model): with no iterations the fit reproduces
+# n2p2's own energies and forces on its two frames (training errors printed as 0.000 meV).
+N2P2="$MLP_FIXTURES/n2p2_h2o"
+expect_status 0 "warm start from an n2p2 potential" -- "$FIT" --model-type bpnn --no-zbl --optimizer lbfgs \
+  --lbfgs-iterations 0 --init-model "n2p2:dir=$N2P2,length=bohr,energy=hartree" --energy-key n2p2_energy \
+  --forces-key n2p2_forces "$N2P2/liquid_01_02.extxyz" -o "$TMP/n2p2.mlp"
+awk '/training set errors/ {t = 1} t && $1 == "all" {found = 1; if ($4 + 0 > 1e-3 || $5 + 0 > 1e-3) bad = 1; exit}
+  END {exit bad || !found}' "$TMP/err" && pass "the n2p2 warm start has n2p2's energies and forces" ||
+  fail "n2p2 warm start errors: $(grep -A2 'training set errors' "$TMP/err")"
 finish

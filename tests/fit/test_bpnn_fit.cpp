@@ -365,3 +365,83 @@ TEST_CASE("bpnn fit: bad options and data are refused naming the field", "[fit][
   alien[0].numbers[0] = 8;
   CHECK_THROWS_AS(fit_bpnn(d, alien, split, iso, o), InputError);
 }
+
+TEST_CASE("bpnn warm start: the starting networks reproduce the earlier model under new standardisation", "[fit][bpnn]") {
+  // Model A: two members, fitted on dense frames with zero isolated energies.
+  const std::vector<Structure> dense = lj_frames(31, 8, 6, {1, 8}, 4.0, 4.6);
+  const auto d = acsf({1, 8}, 3.5, 4);
+  BpnnFitOptions o;
+  o.hidden = {5, 4};
+  o.activation = Activation::silu;
+  o.optimizer = BpnnOptimizer::adam;
+  o.epochs = 3;
+  o.committee = 2;
+  o.learning_rate = 0.02;
+  const BpnnFitResult a = fit_bpnn(d, dense, all_but_last(dense.size(), 2), {{1, 0.0}, {8, 0.0}}, o);
+
+  // Problem B: sparser frames (other input means and deviations), other energy shifts and energy scale.
+  const std::vector<Structure> sparse = lj_frames(32, 9, 6, {1, 8}, 5.0, 6.0);
+  const std::map<int, double> shifts{{1, 0.3}, {8, -0.7}};
+  const Split split = all_but_last(sparse.size(), 3);
+  std::vector<std::size_t> use = split.train;
+  use.insert(use.end(), split.valid.begin(), split.valid.end());
+  std::vector<std::size_t> train(split.train.size());
+  for (std::size_t k = 0; k < train.size(); ++k) train[k] = k;
+  const BpnnProblem b(d, sparse, use, train, shifts, o);
+  REQUIRE(b.energy_scale() != a.energy_scale);
+  const auto moved = b.make_model({b.parameters_from(*a.model, 0), b.parameters_from(*a.model, 1)});
+  CHECK(moved->elements().at(8).input_shift != a.model->elements().at(8).input_shift);
+  for (const Structure& s : {dense[0], sparse[1]}) {
+    EvalRequest request;
+    request.uncertainty = true;
+    const EvalResult ra = evaluate(*a.model, s, request), rb = evaluate(*moved, s, request);
+    CHECK(rb.energy == Approx(ra.energy).margin(1e-11));
+    CHECK((rb.forces - ra.forces).cwiseAbs().maxCoeff() < 1e-11);
+    CHECK(std::sqrt(rb.energy_variance) == Approx(std::sqrt(ra.energy_variance)).margin(1e-11));  // per member
+  }
+
+  // A fit started from A with no iterations gives A back; with iterations it keeps improving on the validation
+  // frames and never ends above its start.
+  BpnnFitOptions w = o;
+  w.initial = a.model.get();
+  w.optimizer = BpnnOptimizer::lbfgs;
+  w.lbfgs_iterations = 0;
+  const BpnnFitResult same = fit_bpnn(d, sparse, split, shifts, w);
+  CHECK(same.best_epoch == std::vector<int>{0, 0});
+  const ErrorTable e_a = evaluate_errors(*a.model, sparse, split.valid);
+  const ErrorTable e_same = evaluate_errors(*same.model, sparse, split.valid);
+  CHECK(e_same.overall().force.rmse() == Approx(e_a.overall().force.rmse()).epsilon(1e-9));
+  w.lbfgs_iterations = 6;
+  const BpnnFitResult more = fit_bpnn(d, sparse, split, shifts, w);
+  REQUIRE(more.history.size() == 12);
+  std::vector<std::size_t> valid;
+  for (std::size_t k = train.size(); k < use.size(); ++k) valid.push_back(k);
+  for (std::size_t m = 0; m < 2; ++m) {
+    INFO("member " << m);
+    const std::vector<double> initial = b.parameters_from(*a.model, m), kept = parameters_of(*more.model, m);
+    CHECK(b.loss(kept, valid, nullptr).total() <= b.loss(initial, valid, nullptr).total());
+    CHECK(more.history.at(6 * m + 5).train.total() < b.loss(initial, train, nullptr).total());
+    CHECK(more.history.at(6 * m).member == static_cast<int>(m));
+  }
+
+  // What does not fit is refused, naming --init-model.
+  const auto field_of = [&](BpnnFitOptions x, const std::shared_ptr<const Descriptor>& desc) {
+    try {
+      fit_bpnn(desc, sparse, split, shifts, x);
+    } catch (const InputError& e) {
+      return e.field();
+    }
+    return std::string("none");
+  };
+  BpnnFitOptions x = w;
+  x.hidden = {5, 5};
+  CHECK(field_of(x, d) == "init-model");
+  x = w;
+  x.activation = Activation::tanh;
+  CHECK(field_of(x, d) == "init-model");
+  x = w;
+  x.committee = 3;
+  CHECK(field_of(x, d) == "init-model");
+  CHECK(field_of(w, acsf({1, 8}, 3.5, 5)) == "init-model");
+  CHECK(field_of(w, d) == "none");
+}

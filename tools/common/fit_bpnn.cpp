@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "mlp/io/atomic_file.hpp"
+#include "mlp/model/registry.hpp"
+#include "mlp/model/sum_model.hpp"
 #include "mlp/util/error.hpp"
 #include "mlp/util/svg_plot.hpp"
 
@@ -16,8 +18,9 @@ namespace mlp::tool {
 
 void add_bpnn_options(CLI::App& app, BpnnCliOptions& o) {
   const char* g = "BPNN (--model-type bpnn)";
-  app.add_option("--layers", o.layers, "BPNN: hidden layer widths, comma-separated")->capture_default_str()->group(g);
-  app.add_option("--activation", o.activation,
+  o.layers_option =
+      app.add_option("--layers", o.layers, "BPNN: hidden layer widths, comma-separated")->capture_default_str()->group(g);
+  o.activation_option = app.add_option("--activation", o.activation,
                  "BPNN: activation of the hidden layers: tanh, silu, shifted_softplus, softplus, sigmoid, gaussian, "
                  "cos, ... (the output layer is linear)")
       ->capture_default_str()
@@ -58,7 +61,8 @@ void add_bpnn_options(CLI::App& app, BpnnCliOptions& o) {
                  "the best parameters are kept either way")
       ->capture_default_str()
       ->group(g);
-  app.add_option("--committee", o.committee, "BPNN: networks per element (committee; uncertainty in mlp-eval)")
+  o.committee_option =
+      app.add_option("--committee", o.committee, "BPNN: networks per element (committee; uncertainty in mlp-eval)")
       ->capture_default_str()
       ->group(g);
   app.add_flag("--bootstrap", o.bootstrap, "BPNN: each committee member trains on a bootstrap resample of the frames")
@@ -72,6 +76,44 @@ void add_bpnn_options(CLI::App& app, BpnnCliOptions& o) {
   app.add_option("--restart", o.restart,
                  "BPNN: continue from a checkpoint written with the same data and options (bit-identical)")
       ->group(g);
+  app.add_option("--init-model", o.init_model,
+                 "BPNN: warm start: member k starts from network set k of this BPNN model (file, or spec such as "
+                 "n2p2:dir=...); the descriptor, --layers, --activation and --committee default to the model's")
+      ->group(g);
+}
+
+InitModel load_init_model(const std::string& spec) {
+  InitModel init;
+  init.holder = make_model(spec);
+  init.bpnn = dynamic_cast<const BpnnModel*>(init.holder.get());
+  if (const auto* sum = dynamic_cast<const SumModel*>(init.holder.get()))
+    for (const auto& term : sum->terms())
+      if (!init.bpnn) init.bpnn = dynamic_cast<const BpnnModel*>(term.get());
+  if (!init.bpnn)
+    throw InputError("not a BPNN model (it is '" + init.holder->name() + "'): a warm start needs one", spec, 0,
+                     "init-model");
+  return init;
+}
+
+void take_init_model_defaults(BpnnCliOptions& o, const BpnnModel& model) {
+  const DenseNetwork& first = model.elements().begin()->second.committee.front();
+  const std::vector<int> sizes(first.sizes().begin() + 1, first.sizes().end() - 1);
+  const std::vector<Activation> hidden(first.activations().begin(), first.activations().end() - 1);
+  bool uniform = first.activations().back() == Activation::linear;
+  for (Activation a : hidden) uniform = uniform && a == hidden.front();
+  for (const auto& [z, element] : model.elements())
+    for (const DenseNetwork& net : element.committee)
+      uniform = uniform && net.activations() == first.activations() &&
+                std::equal(sizes.begin(), sizes.end(), net.sizes().begin() + 1) && net.sizes().size() == sizes.size() + 2;
+  if (!uniform || sizes.empty())
+    throw CLI::ValidationError("--init-model", "its networks are not all of one architecture with one hidden "
+                                               "activation and a linear output (what mlp-fit trains)");
+  if (o.layers_option->count() == 0) {
+    o.layers.clear();
+    for (int h : sizes) o.layers += (o.layers.empty() ? "" : ",") + std::to_string(h);
+  }
+  if (o.activation_option->count() == 0) o.activation = activation_name(hidden.front());
+  if (o.committee_option->count() == 0) o.committee = static_cast<int>(model.committee_size());
 }
 
 BpnnFitOptions bpnn_fit_options(const BpnnCliOptions& c) {
@@ -226,7 +268,13 @@ BpnnFitResult run_bpnn_fit(const BpnnCliOptions& cli, BpnnFitOptions options,
       file.stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       file.commit();
     };
-  BpnnFitResult result = fit_bpnn(std::move(descriptor), frames, split, isolated, options, callbacks);
+  BpnnFitResult result;
+  try {
+    result = fit_bpnn(std::move(descriptor), frames, split, isolated, options, callbacks);
+  } catch (const InputError& e) {
+    if (e.field() != "init-model" || !e.source().empty()) throw;
+    throw InputError(e.message(), cli.init_model, 0, "init-model");  // name the model the warm start came from
+  }
   progress.finish();
   if (!cli.log.empty() && result.history.empty()) {  // nothing trained (e.g. a restart after the end): header only
     AtomicFile file(cli.log);
@@ -278,6 +326,7 @@ std::string bpnn_provenance(const std::string& provenance_json, const BpnnCliOpt
   fit["energy_scale"] = r.energy_scale;
   fit["best_epoch"] = r.best_epoch;
   fit["restarted_from"] = cli.restart;
+  fit["init_model"] = cli.init_model;
   const auto sig = [](double s) { return std::isfinite(s) ? nlohmann::json(s) : nlohmann::json(nullptr); };
   nlohmann::json sigmas = {{"energy", sig(o.weights.defaults.energy)},
                            {"force", sig(o.weights.defaults.force)},

@@ -444,6 +444,63 @@ LossTerms BpnnProblem::loss(const std::vector<double>& theta, const std::vector<
   return total;
 }
 
+namespace {
+
+// "27-32-32-1 (silu, silu, linear)"
+std::string architecture(const DenseNetwork& net) {
+  std::string text, acts;
+  for (int n : net.sizes()) text += (text.empty() ? "" : "-") + std::to_string(n);
+  for (Activation a : net.activations()) acts += (acts.empty() ? "" : ", ") + activation_name(a);
+  return text + " (" + acts + ")";
+}
+
+}  // namespace
+
+std::vector<double> BpnnProblem::parameters_from(const BpnnModel& model, std::size_t member) const {
+  const Impl& p = *impl_;
+  const auto bad = [](const std::string& why) { throw InputError("warm start: " + why, "", 0, "init-model"); };
+  if (descriptor_hash(model.descriptor()) != descriptor_hash(*p.descriptor))
+    bad("the model's descriptor (" + descriptor_hash(model.descriptor()) + ") is not the fit's (" +
+        descriptor_hash(*p.descriptor) + ")");
+  if (member >= model.committee_size())
+    bad("the model has " + std::to_string(model.committee_size()) + " committee member(s), member " +
+        std::to_string(member) + " was asked for");
+  std::vector<double> theta(p.parameters, 0.0);
+  std::vector<DenseNetwork> nets = p.networks(theta.data());
+  for (std::size_t e = 0; e < p.species.size(); ++e) {
+    const std::string symbol = element_symbol(p.species[e]);
+    const auto found = model.elements().find(p.species[e]);
+    if (found == model.elements().end()) bad("the model has no network for " + symbol);
+    const BpnnElement& old = found->second;
+    const DenseNetwork& from = old.committee.at(member);
+    DenseNetwork& to = nets[e];
+    if (from.sizes() != to.sizes() || from.activations() != to.activations())
+      bad("the network of " + symbol + " is " + architecture(from) + ", the fit's " + architecture(to));
+    for (std::size_t l = 0; l < to.layers(); ++l) {
+      to.weight(l) = from.weight(l);
+      to.bias(l) = from.bias(l);
+    }
+    // Input map. The model sees x_k = o + (q_k − a_k)·b_k, this problem x'_k = (q_k − a'_k)·b'_k; so
+    // x_k = (b_k/b'_k)·x'_k + o + (a'_k − a_k)·b_k, folded into the first layer's weights and bias.
+    const Eigen::VectorXd& a = old.input_shift;
+    const Eigen::VectorXd& b = old.input_scale;
+    const Eigen::VectorXd d = (p.shift[e] - a).cwiseProduct(b).array() + old.input_offset;
+    to.bias(0) += from.weight(0) * d;
+    to.weight(0) = from.weight(0) * b.cwiseQuotient(p.scale[e]).asDiagonal();
+    // Output map. E_i = s·y + h for the model, s'·y' + h' here: y' = (s/s')·y + (h − h')/s', a linear output.
+    const std::size_t last = to.layers() - 1;
+    const double ratio = old.energy_scale / p.energy_scale;
+    to.weight(last) *= ratio;
+    to.bias(last) = to.bias(last) * ratio;
+    to.bias(last)[0] += (old.energy_shift - p.energy_shift[e]) / p.energy_scale;
+    const std::vector<double> w = to.parameters();
+    for (double x : w)
+      if (!std::isfinite(x)) bad("the network of " + symbol + " does not map onto the fit's input scaling (not finite)");
+    std::copy(w.begin(), w.end(), theta.begin() + static_cast<std::ptrdiff_t>(p.param_offset[e]));
+  }
+  return theta;
+}
+
 std::unique_ptr<BpnnModel> BpnnProblem::make_model(const std::vector<std::vector<double>>& members) const {
   const Impl& p = *impl_;
   std::map<int, BpnnElement> elements;

@@ -197,6 +197,12 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+std::uint64_t bits_of(double x) {
+  std::uint64_t u = 0;
+  std::memcpy(&u, &x, 8);
+  return u;
+}
+
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0.0;
   for (std::size_t k = 0; k < a.size(); ++k) s += a[k] * b[k];
@@ -247,6 +253,20 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
      << " batch=" << o.batch_size << " lr=" << o.learning_rate << " ratio=" << o.final_lr_ratio
      << " l2=" << o.l2 << " committee=" << o.committee << " bootstrap=" << o.bootstrap << " seed=" << o.seed
      << " memory=" << o.lbfgs_memory << " sd_floor=" << o.input_sd_floor;
+  // Warm start: every member's starting parameters, so that a checkpoint of another warm start is refused too.
+  std::vector<std::vector<double>> warm;
+  if (o.initial) {
+    if (o.initial->committee_size() < static_cast<std::size_t>(o.committee))
+      throw InputError("warm start: the model has " + std::to_string(o.initial->committee_size()) +
+                           " committee member(s), the fit asks for " + std::to_string(o.committee),
+                       "", 0, "init-model");
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (int k = 0; k < o.committee; ++k) {
+      warm.push_back(problem.parameters_from(*o.initial, static_cast<std::size_t>(k)));
+      for (double x : warm.back()) h = splitmix64(h ^ bits_of(x));
+    }
+    fp << " init=" << h;
+  }
   const std::string fingerprint = fp.str();
 
   BpnnFitResult result;
@@ -262,6 +282,11 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
   const bool has_adam = o.optimizer != BpnnOptimizer::lbfgs;
   const bool has_lbfgs = o.optimizer != BpnnOptimizer::adam;
 
+  // What early stopping minimises: the validation loss, or the training objective without validation frames.
+  const auto score = [&](const std::vector<double>& theta) {
+    return valid_all.empty() ? problem.loss(theta, train_all, nullptr).total() / n_train + o.l2 * squared_norm(theta)
+                             : problem.loss(theta, valid_all, nullptr).total();
+  };
   const auto emit_checkpoint = [&] {
     if (callbacks.checkpoint) callbacks.checkpoint(serialise(st, fingerprint));
   };
@@ -271,9 +296,9 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
     std::mt19937_64 rng;
     if (!resumed || st.phase == 3) {
       resumed = false;
-      st.theta = problem.initial_parameters(member_seed);
+      st.theta = warm.empty() ? problem.initial_parameters(member_seed) : warm[st.member];
       st.best = st.theta;
-      st.best_loss = kInf;
+      st.best_loss = warm.empty() ? kInf : score(st.theta);  // a warm start keeps its start unless beaten
       st.since_best = st.best_epoch = st.epoch = st.phase_epoch = 0;
       st.m.assign(P, 0.0);
       st.v.assign(P, 0.0);
@@ -453,10 +478,10 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
       metrics.train_force_rmse = tf.rmse();
       metrics.valid_energy_rmse = ve.rmse();
       metrics.valid_force_rmse = vf.rmse();
-      const double score = valid_all.empty() ? metrics.train.total() / n_train + metrics.regularisation
-                                             : metrics.valid.total();
-      if (std::isfinite(score) && score < st.best_loss) {
-        st.best_loss = score;
+      const double epoch_score = valid_all.empty() ? metrics.train.total() / n_train + metrics.regularisation
+                                                   : metrics.valid.total();
+      if (std::isfinite(epoch_score) && epoch_score < st.best_loss) {
+        st.best_loss = epoch_score;
         st.best = st.theta;
         st.best_epoch = st.epoch;
         st.since_best = 0;

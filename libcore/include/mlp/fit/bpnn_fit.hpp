@@ -44,6 +44,13 @@
 // state. Passing those bytes back as options.restart continues the fit bit-identically to an uninterrupted run
 // with the same data and options (a checkpoint of another fit is refused). The learning curve before it is
 // not stored.
+//
+// Warm start (options.initial; n2p2's use_old_weights_short, the second stage of MACE-style training). Member k
+// starts from network set k of an earlier model instead of random weights: BpnnProblem::parameters_from()
+// re-expresses those networks in this problem's input standardisation and output map (first-layer weights and
+// biases, output weights and bias), so the starting prediction is the earlier model's learned energy exactly,
+// whatever data the earlier model was standardised on. The starting parameters are scored like an epoch (epoch 0):
+// a warm start keeps them unless an epoch does better on the validation frames.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -90,6 +97,9 @@ struct BpnnFitOptions {
   int threads = 0;                 ///< OpenMP threads; 0 = OpenMP's default
   int checkpoint_every = 0;        ///< epochs between checkpoints (0: only at the end of each member)
   const std::string* restart = nullptr;  ///< checkpoint bytes to continue from (null: start afresh)
+  /// Warm start: member k starts from network set k of this model (null: random weights). It must have the
+  /// problem's descriptor, hidden layers and activation and at least `committee` members.
+  const BpnnModel* initial = nullptr;
 };
 
 /// The metrics of one epoch of one committee member.
@@ -142,6 +152,11 @@ class BpnnProblem {
   /// `gradient_scale` added to it. Also the RMSE accumulators when `energy`/`force` are non-null.
   LossTerms loss(const std::vector<double>& theta, const std::vector<std::size_t>& subset, double* gradient,
                  double gradient_scale = 1.0, ErrorStat* energy = nullptr, ErrorStat* force = nullptr) const;
+  /// The parameters θ that reproduce member `member` of `model` in this problem's standardisation: the networks of
+  /// make_model({θ}) give the same atomic energies (eV) as the member's, up to rounding, whatever the input and
+  /// energy scaling of `model`. Throws InputError (field "init-model") when the descriptors differ, an element's
+  /// hidden layers or activations are not this problem's, or the model has no such member.
+  std::vector<double> parameters_from(const BpnnModel& model, std::size_t member) const;
   /// The model with one network set per committee member.
   std::unique_ptr<BpnnModel> make_model(const std::vector<std::vector<double>>& members) const;
 

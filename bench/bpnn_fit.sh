@@ -11,6 +11,8 @@
 #     fit time, beside published ANI (MACE paper, Table 1). These fits are short (minutes), far from converged.
 #     With N2P2_SRC=<built n2p2 checkout> n2p2's example is run in the same command and its model is tested on the
 #     independent frames too (N2P2_RANKS MPI ranks, default THREADS).
+#     MODELS_DIR=<dir> keeps the fitted models there (<mol>.mlp, cu2s.mlp), e.g. to continue a fit with
+#     RMD17_OPTS="... --init-model <dir>/ethanol.mlp" (a warm start; give the next run another MODELS_DIR).
 # Usage: bench/bpnn_fit.sh [build dir] [cu2s] [rmd17]   (default: build, both). THREADS=2 by default.
 set -euo pipefail
 BIN=${1:-build}
@@ -21,6 +23,9 @@ SHARED=${MLP_SHARED_DATA:-$SRC/../shared/data}
 THREADS=${THREADS:-2}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# Copy a fitted model to MODELS_DIR, if set.
+keep() { if [ -n "${MODELS_DIR:-}" ]; then mkdir -p "$MODELS_DIR" && cp "$1" "$MODELS_DIR/"; fi; }
 
 # Rows of a --log TSV at about `n` evenly spaced epochs (and the last): time, train and valid RMSE.
 curve() {
@@ -84,6 +89,7 @@ if [[ " $PARTS " == *" cu2s "* ]]; then
     "$BIN/mlp-fit" -q --model-type bpnn $OPTS --valid-fraction 0.1 --seed 1 --threads "$THREADS" \
       --log "$work/cu2s.tsv" "$work/cu2s_train.xyz" -o "$work/cu2s.mlp"
     fit_s=$(echo "$(date +%s.%N) - $start" | bc)
+    keep "$work/cu2s.mlp"
     "$BIN/mlp-eval" -q -m "$work/cu2s.mlp" "$work/cu2s_test.xyz" -o /dev/null --table "$work/test.tsv"
     echo "## learning curve (RMSE: E meV/atom, F meV/Å; valid = the 2 held-out nnp-train frames)"
     curve "$work/cu2s.tsv" 12
@@ -116,6 +122,7 @@ if [[ " $PARTS " == *" rmd17 "* ]]; then
       "$BIN/mlp-fit" -q --model-type bpnn $OPTS --valid-fraction 0.05 --seed 1 --threads "$THREADS" \
         --log "$work/$mol.tsv" "$DATA/rmd17_${mol}_train01.extxyz" -o "$work/$mol.mlp"
       fit_s=$(echo "$(date +%s.%N) - $start" | bc)
+      keep "$work/$mol.mlp"
       "$BIN/mlp-eval" -q -m "$work/$mol.mlp" "$DATA/rmd17_${mol}_test01.extxyz" -o /dev/null --table "$work/$mol-test.tsv"
       read -r e f <<<"$(errors "$work/$mol-test.tsv" 5)"
       read -r re rf <<<"$(errors "$work/$mol-test.tsv" 6)"

@@ -103,11 +103,12 @@ void take_init_model_defaults(BpnnCliOptions& o, const BpnnModel& model) {
   for (Activation a : hidden) uniform = uniform && a == hidden.front();
   for (const auto& [z, element] : model.elements())
     for (const DenseNetwork& net : element.committee)
-      uniform = uniform && net.activations() == first.activations() &&
-                std::equal(sizes.begin(), sizes.end(), net.sizes().begin() + 1) && net.sizes().size() == sizes.size() + 2;
+      uniform = uniform && net.activations() == first.activations() && net.sizes().size() == sizes.size() + 2 &&
+                std::equal(sizes.begin(), sizes.end(), net.sizes().begin() + 1);
   if (!uniform || sizes.empty())
-    throw CLI::ValidationError("--init-model", "its networks are not all of one architecture with one hidden "
-                                               "activation and a linear output (what mlp-fit trains)");
+    throw InputError("its networks are not all of one architecture with one hidden activation and a linear output "
+                     "(what mlp-fit trains)",
+                     model.spec(), 0, "init-model");
   if (o.layers_option->count() == 0) {
     o.layers.clear();
     for (int h : sizes) o.layers += (o.layers.empty() ? "" : ",") + std::to_string(h);

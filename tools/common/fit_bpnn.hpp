@@ -34,7 +34,7 @@ struct InitModel {
 InitModel load_init_model(const std::string& spec);
 
 /// --layers, --activation and --committee from the warm start's model where the user did not give them. Throws
-/// CLI::ValidationError when its networks are not all one architecture with one hidden activation.
+/// InputError (naming the model) when its networks are not all one architecture with one hidden activation.
 void take_init_model_defaults(BpnnCliOptions& o, const BpnnModel& model);
 
 /// Add the BPNN options (all labelled "bpnn" in --help) to `app`.

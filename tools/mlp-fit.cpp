@@ -134,7 +134,7 @@ struct Problem {
   std::shared_ptr<const mlp::Descriptor> descriptor;
   mlp::IsolatedAtomEnergies isolated;
   std::size_t largest = 0;  // atoms in the largest frame
-  mlp::tool::InitModel init;  // bpnn --init-model (warm start)
+  mlp::tool::InitModels init;  // bpnn --init-model (warm start)
 };
 
 /// A fitted model, what to tell the user about the fit, and how to write it.
@@ -292,7 +292,7 @@ Fitted fit_bpnn_model(const Options& o, const Problem& p, const mlp::tool::Tool&
   fit.labels = o.labels;
   fit.seed = o.seed;
   fit.initial = p.init.bpnn;
-  if (p.init.bpnn) tool.note("warm start from " + o.bpnn.init_model);
+  for (const std::string& spec : o.bpnn.init_models) tool.note("warm start from " + spec);
   std::string layers;
   for (int h : fit.hidden) layers += (layers.empty() ? "" : ",") + std::to_string(h);
   tool.note("BPNN: hidden layers " + layers + " (" + o.bpnn.activation + "), optimizer " + o.bpnn.optimizer +
@@ -323,12 +323,12 @@ int run(mlp::tool::Tool& tool, Options& o) {
     throw CLI::ValidationError("--model-type",
                                "'" + o.model_type + "' is not available (available: linear, gap, charges, bpnn)");
   if (o.model_type == "bpnn") mlp::tool::bpnn_fit_options(o.bpnn);  // usage errors before any data is read
-  if (!o.bpnn.init_model.empty() && o.model_type != "bpnn")
+  if (!o.bpnn.init_models.empty() && o.model_type != "bpnn")
     throw CLI::ValidationError("--init-model", "needs --model-type bpnn");
   Problem p;
-  if (!o.bpnn.init_model.empty()) {
-    p.init = mlp::tool::load_init_model(o.bpnn.init_model);
-    mlp::tool::take_init_model_defaults(o.bpnn, *p.init.bpnn);
+  if (!o.bpnn.init_models.empty()) {
+    p.init = mlp::tool::load_init_models(o.bpnn.init_models);
+    mlp::tool::take_init_model_defaults(o.bpnn, p.init);
     mlp::tool::bpnn_fit_options(o.bpnn);
   }
   if (o.two_body && o.model_type != "gap") throw CLI::ValidationError("--two-body", "needs --model-type gap");
@@ -342,7 +342,7 @@ int run(mlp::tool::Tool& tool, Options& o) {
       throw CLI::ValidationError("--sparse-method", e.message());
     }
   // A warm start describes with its model's descriptor unless told otherwise (then the two must agree).
-  const bool init_descriptor = p.init.bpnn && o.preset.empty() && o.params.empty();
+  const bool init_descriptor = !p.init.bpnn.empty() && o.preset.empty() && o.params.empty();
   std::string params_source;
   const std::string params =
       init_descriptor ? std::string() : mlp::tool::descriptor_params(o.preset, o.params, params_source);
@@ -360,7 +360,8 @@ int run(mlp::tool::Tool& tool, Options& o) {
     p.split = mlp::random_split(p.data.frames.size(), o.valid_fraction, o.seed);
   }
   p.species = mlp::species_of(p.data.frames);
-  p.descriptor = init_descriptor ? p.init.bpnn->descriptor_ptr() : mlp::make_descriptor(params, p.species, params_source);
+  p.descriptor =
+      init_descriptor ? p.init.bpnn.front()->descriptor_ptr() : mlp::make_descriptor(params, p.species, params_source);
   // Δ-learning (mlp/fit/baseline.hpp): the labels become reference − ZBL before anything is fitted to them, so
   // the isolated-atom energies, the fit and the error tables below all refer to the remainder (errors of the
   // learned term against it are those of learned + ZBL against the reference).

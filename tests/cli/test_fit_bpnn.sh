@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # mlp-fit --model-type bpnn end to end: a small Behler-Parrinello fit on the shipped silicon frames, its learning
 # curve (--log rows, --plot SVG), the model file read by mlp-eval with the fit's own errors, a committee with
-# uncertainty, checkpoint/restart, warm starts (--init-model, from our model and from n2p2's water potential), and
-# usage errors for bad BPNN options.
+# uncertainty, checkpoint/restart, warm starts (--init-model, from our model and from n2p2's water potential), members
+# trained apart (--member) and joined, and usage errors for bad BPNN options.
 source "$(dirname "$0")/common.sh"
 FIT="$MLP_BIN/mlp-fit"
 EVAL="$MLP_BIN/mlp-eval"
@@ -13,7 +13,7 @@ SMALL=(--model-type bpnn --params "$TMP/acsf.json" --layers 8,8)
 
 expect_status 0 "--help" -- "$FIT" --help
 for opt in --layers --activation --optimizer --epochs --batch-size --learning-rate --lbfgs-iterations --patience \
-  --input-sd-floor --committee --log --plot --checkpoint --restart --init-model; do
+  --input-sd-floor --committee --log --plot --checkpoint --restart --init-model --member; do
   grep -q -- "$opt" "$TMP/out" || fail "--help does not list $opt"
 done
 grep -q -- "--model-type bpnn" "$TMP/out" || fail "--help has no bpnn example"
@@ -96,7 +96,7 @@ paste -d' ' <(grep -o 'MLP_energy=[^ ]*' "$TMP/committee.xyz") <(grep -o 'MLP_en
   pass "warm start reproduces the model's energies" || fail "warm start with no iterations predicts differently"
 expect_status 0 "warm start, 3 iterations" -- "$FIT" --model-type bpnn --init-model "$TMP/committee.mlp" \
   --optimizer lbfgs --lbfgs-iterations 3 --log "$TMP/warm.tsv" "$DATA" -o "$TMP/warm3.mlp"
-grep -aq '"init_model":"[^"]*committee.mlp"' "$TMP/warm3.mlp" || fail "provenance lacks init_model"
+grep -aq '"init_models":\["[^"]*committee.mlp"\]' "$TMP/warm3.mlp" || fail "provenance lacks init_models"
 [ "$(tail -n +2 "$TMP/warm.tsv" | wc -l)" -eq 6 ] || fail "warm start --log has $(tail -n +2 "$TMP/warm.tsv" | wc -l) rows, expected 6"
 expect_status 1 "warm start with other layers" -- "$FIT" --model-type bpnn --init-model "$TMP/committee.mlp" \
   --layers 8,7 --lbfgs-iterations 0 "$DATA" -o "$TMP/x.mlp"
@@ -110,6 +110,20 @@ grep -q "not a BPNN model" "$TMP/err" || fail "non-BPNN init model message: $(ca
 expect_status 2 "--init-model without --model-type bpnn" -- "$FIT" --model-type linear --preset acsf-small \
   --init-model "$TMP/committee.mlp" "$DATA" -o "$TMP/x.mlp"
 [ ! -e "$TMP/x.mlp" ] || fail "output left behind after an error"
+
+# A committee trained as separate jobs (--member) and joined by a warm start equals the committee fitted at once.
+for k in 0 1; do
+  expect_status 0 "member $k alone" -- "$FIT" "${SMALL[@]}" --committee 2 --member $k --epochs 3 --lbfgs-iterations 2 \
+    "$DATA" -o "$TMP/member$k.mlp"
+done
+expect_status 0 "join the members" -- "$FIT" --model-type bpnn --init-model "$TMP/member0.mlp" \
+  --init-model "$TMP/member1.mlp" --optimizer lbfgs --lbfgs-iterations 0 "$DATA" -o "$TMP/joined.mlp"
+grep -q "committee 2" "$TMP/err" || fail "the joined fit is not a committee of two: $(cat "$TMP/err")"
+"$EVAL" -q --model "$TMP/joined.mlp" --uncertainty "$DATA" -o "$TMP/joined.xyz" || fail "eval of the joined committee failed"
+cmp -s "$TMP/committee.xyz" "$TMP/joined.xyz" && pass "members trained apart and joined predict as the committee" ||
+  fail "the joined committee predicts differently"
+expect_status 2 "--member outside the committee" -- "$FIT" "${SMALL[@]}" --committee 2 --member 2 "$DATA" -o "$TMP/x.mlp"
+expect_status 2 "--member -1" -- "$FIT" "${SMALL[@]}" --committee 2 --member -1 "$DATA" -o "$TMP/x.mlp"
 
 # Warm start from n2p2's water potential (fine-tuning an n2p2 model): with no iterations the fit reproduces
 # n2p2's own energies and forces on its two frames (training errors printed as 0.000 meV).

@@ -403,7 +403,7 @@ TEST_CASE("bpnn warm start: the starting networks reproduce the earlier model un
   // A fit started from A with no iterations gives A back; with iterations it keeps improving on the validation
   // frames and never ends above its start.
   BpnnFitOptions w = o;
-  w.initial = a.model.get();
+  w.initial = {a.model.get()};
   w.optimizer = BpnnOptimizer::lbfgs;
   w.lbfgs_iterations = 0;
   const BpnnFitResult same = fit_bpnn(d, sparse, split, shifts, w);
@@ -444,4 +444,42 @@ TEST_CASE("bpnn warm start: the starting networks reproduce the earlier model un
   CHECK(field_of(x, d) == "init-model");
   CHECK(field_of(w, acsf({1, 8}, 3.5, 5)) == "init-model");
   CHECK(field_of(w, d) == "none");
+}
+
+TEST_CASE("bpnn committee members trained as separate jobs equal the whole run and join by a warm start", "[fit][bpnn]") {
+  const std::vector<Structure> frames = lj_frames(41, 8, 5, {1, 8}, 4.2, 5.0);
+  const Split split = all_but_last(frames.size(), 2);
+  const auto d = acsf({1, 8}, 3.5, 3);
+  const std::map<int, double> isolated{{1, 0.0}, {8, 0.0}};
+  BpnnFitOptions o;
+  o.hidden = {5};
+  o.optimizer = BpnnOptimizer::adam_lbfgs;
+  o.epochs = 3;
+  o.lbfgs_iterations = 3;
+  o.batch_size = 2;
+  o.committee = 3;
+  o.bootstrap = true;
+  const BpnnFitResult whole = fit_bpnn(d, frames, split, isolated, o);
+  std::vector<std::unique_ptr<BpnnModel>> alone;
+  for (int k = 0; k < 3; ++k) {
+    BpnnFitOptions one = o;
+    one.member = k;
+    BpnnFitResult r = fit_bpnn(d, frames, split, isolated, one);
+    REQUIRE(r.model->committee_size() == 1);
+    CHECK(parameters_of(*r.model) == parameters_of(*whole.model, static_cast<std::size_t>(k)));
+    CHECK(r.best_epoch == std::vector<int>{whole.best_epoch.at(static_cast<std::size_t>(k))});
+    alone.push_back(std::move(r.model));
+  }
+  // Joined in member order by a warm start without iterations: the whole committee, bit for bit.
+  BpnnFitOptions join = o;
+  join.optimizer = BpnnOptimizer::lbfgs;
+  join.lbfgs_iterations = 0;
+  join.initial = {alone[0].get(), alone[1].get(), alone[2].get()};
+  const BpnnFitResult joined = fit_bpnn(d, frames, split, isolated, join);
+  REQUIRE(joined.model->committee_size() == 3);
+  for (std::size_t k = 0; k < 3; ++k) CHECK(parameters_of(*joined.model, k) == parameters_of(*whole.model, k));
+  // A member outside the committee is refused.
+  BpnnFitOptions bad = o;
+  bad.member = 3;
+  CHECK_THROWS_AS(fit_bpnn(d, frames, split, isolated, bad), InputError);
 }

@@ -76,26 +76,42 @@ void add_bpnn_options(CLI::App& app, BpnnCliOptions& o) {
   app.add_option("--restart", o.restart,
                  "BPNN: continue from a checkpoint written with the same data and options (bit-identical)")
       ->group(g);
-  app.add_option("--init-model", o.init_model,
+  app.add_option("--init-model", o.init_models,
                  "BPNN: warm start: member k starts from network set k of this BPNN model (file, or spec such as "
-                 "n2p2:dir=...); the descriptor, --layers, --activation and --committee default to the model's")
+                 "n2p2:dir=...; repeatable: the members of all, in order); the descriptor, --layers, --activation "
+                 "and --committee default to the model's")
+      ->type_size(1)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group(g);
+  app.add_option("--member", o.member,
+                 "BPNN: train only member K (from 0) of the --committee, as a job of its own: the same network as in "
+                 "the whole committee's run; join the members with --init-model A --init-model B ... "
+                 "--lbfgs-iterations 0")
+      ->check(CLI::NonNegativeNumber)
       ->group(g);
 }
 
-InitModel load_init_model(const std::string& spec) {
-  InitModel init;
-  init.holder = make_model(spec);
-  init.bpnn = dynamic_cast<const BpnnModel*>(init.holder.get());
-  if (const auto* sum = dynamic_cast<const SumModel*>(init.holder.get()))
-    for (const auto& term : sum->terms())
-      if (!init.bpnn) init.bpnn = dynamic_cast<const BpnnModel*>(term.get());
-  if (!init.bpnn)
-    throw InputError("not a BPNN model (it is '" + init.holder->name() + "'): a warm start needs one", spec, 0,
-                     "init-model");
+InitModels load_init_models(const std::vector<std::string>& specs) {
+  InitModels init;
+  for (const std::string& spec : specs) {
+    init.holders.push_back(make_model(spec));
+    const Model* model = init.holders.back().get();
+    const BpnnModel* bpnn = dynamic_cast<const BpnnModel*>(model);
+    if (const auto* sum = dynamic_cast<const SumModel*>(model))
+      for (const auto& term : sum->terms())
+        if (!bpnn) bpnn = dynamic_cast<const BpnnModel*>(term.get());
+    if (!bpnn)
+      throw InputError("not a BPNN model (it is '" + model->name() + "'): a warm start needs one", spec, 0,
+                       "init-model");
+    init.bpnn.push_back(bpnn);
+  }
   return init;
 }
 
-void take_init_model_defaults(BpnnCliOptions& o, const BpnnModel& model) {
+void take_init_model_defaults(BpnnCliOptions& o, const InitModels& init) {
+  const BpnnModel& model = *init.bpnn.front();
   const DenseNetwork& first = model.elements().begin()->second.committee.front();
   const std::vector<int> sizes(first.sizes().begin() + 1, first.sizes().end() - 1);
   const std::vector<Activation> hidden(first.activations().begin(), first.activations().end() - 1);
@@ -114,7 +130,10 @@ void take_init_model_defaults(BpnnCliOptions& o, const BpnnModel& model) {
     for (int h : sizes) o.layers += (o.layers.empty() ? "" : ",") + std::to_string(h);
   }
   if (o.activation_option->count() == 0) o.activation = activation_name(hidden.front());
-  if (o.committee_option->count() == 0) o.committee = static_cast<int>(model.committee_size());
+  if (o.committee_option->count() == 0) {
+    o.committee = 0;
+    for (const BpnnModel* m : init.bpnn) o.committee += static_cast<int>(m->committee_size());
+  }
 }
 
 BpnnFitOptions bpnn_fit_options(const BpnnCliOptions& c) {
@@ -157,6 +176,7 @@ BpnnFitOptions bpnn_fit_options(const BpnnCliOptions& c) {
   need(c.patience >= 0, "--patience", "must be >= 0");
   need(c.committee >= 1, "--committee", "must be >= 1");
   need(c.checkpoint_every >= 1, "--checkpoint-every", "must be >= 1");
+  need(c.member < c.committee, "--member", "must be below --committee (members count from 0)");
   o.epochs = c.epochs;
   o.batch_size = c.batch_size;
   o.learning_rate = c.learning_rate;
@@ -166,6 +186,7 @@ BpnnFitOptions bpnn_fit_options(const BpnnCliOptions& c) {
   o.lbfgs_iterations = c.lbfgs_iterations;
   o.patience = c.patience;
   o.committee = c.committee;
+  o.member = c.member;
   o.bootstrap = c.bootstrap;
   o.checkpoint_every = c.checkpoint.empty() ? 0 : c.checkpoint_every;
   return o;
@@ -251,7 +272,8 @@ BpnnFitResult run_bpnn_fit(const BpnnCliOptions& cli, BpnnFitOptions options,
   const std::size_t per_member =
       static_cast<std::size_t>((options.optimizer != BpnnOptimizer::lbfgs ? options.epochs : 0) +
                                (options.optimizer != BpnnOptimizer::adam ? options.lbfgs_iterations : 0));
-  Progress progress("mlp-fit: epochs", per_member * static_cast<std::size_t>(options.committee), progress_bar);
+  const int members = options.member >= 0 ? 1 : options.committee;
+  Progress progress("mlp-fit: epochs", per_member * static_cast<std::size_t>(members), progress_bar);
   std::string log = kLogHeader;
   BpnnFitCallbacks callbacks;
   callbacks.epoch = [&](const BpnnEpochMetrics& m) {
@@ -274,7 +296,9 @@ BpnnFitResult run_bpnn_fit(const BpnnCliOptions& cli, BpnnFitOptions options,
     result = fit_bpnn(std::move(descriptor), frames, split, isolated, options, callbacks);
   } catch (const InputError& e) {
     if (e.field() != "init-model" || !e.source().empty()) throw;
-    throw InputError(e.message(), cli.init_model, 0, "init-model");  // name the model the warm start came from
+    std::string models;  // name the models the warm start came from
+    for (const std::string& spec : cli.init_models) models += (models.empty() ? "" : " + ") + spec;
+    throw InputError(e.message(), models, 0, "init-model");
   }
   progress.finish();
   if (!cli.log.empty() && result.history.empty()) {  // nothing trained (e.g. a restart after the end): header only
@@ -327,7 +351,8 @@ std::string bpnn_provenance(const std::string& provenance_json, const BpnnCliOpt
   fit["energy_scale"] = r.energy_scale;
   fit["best_epoch"] = r.best_epoch;
   fit["restarted_from"] = cli.restart;
-  fit["init_model"] = cli.init_model;
+  fit["init_models"] = cli.init_models;
+  fit["member"] = o.member;
   const auto sig = [](double s) { return std::isfinite(s) ? nlohmann::json(s) : nlohmann::json(nullptr); };
   nlohmann::json sigmas = {{"energy", sig(o.weights.defaults.energy)},
                            {"force", sig(o.weights.defaults.force)},

@@ -18,24 +18,26 @@ struct BpnnCliOptions {
   int lbfgs_iterations = 100, patience = 0, committee = 1, checkpoint_every = 10;
   bool bootstrap = false;
   std::string log, plot, checkpoint, restart;
-  std::string init_model;  // warm start: a BPNN model file or spec
+  std::vector<std::string> init_models;  // warm start: BPNN model files or specs, their members in order
+  int member = -1;                       // >= 0: train only this member of the committee
   // Set by add_bpnn_options: whether the user gave them (a warm start takes the model's otherwise).
   const CLI::Option *layers_option = nullptr, *activation_option = nullptr, *committee_option = nullptr;
 };
 
-/// A warm start's model (--init-model): the BPNN part of what `spec` loads (a model file, or a spec such as
-/// n2p2:dir=...; a stored ZBL baseline or another sum term is left out).
-struct InitModel {
-  std::unique_ptr<Model> holder;
-  const BpnnModel* bpnn = nullptr;
+/// A warm start's models (--init-model, repeatable): the BPNN part of what each spec loads (a model file, or a
+/// spec such as n2p2:dir=...; a stored ZBL baseline or another sum term is left out).
+struct InitModels {
+  std::vector<std::unique_ptr<Model>> holders;
+  std::vector<const BpnnModel*> bpnn;
 };
 
-/// Load --init-model. Throws InputError (naming the spec, field "init-model") when it holds no BPNN model.
-InitModel load_init_model(const std::string& spec);
+/// Load every --init-model. Throws InputError (naming the spec, field "init-model") when one holds no BPNN model.
+InitModels load_init_models(const std::vector<std::string>& specs);
 
-/// --layers, --activation and --committee from the warm start's model where the user did not give them. Throws
-/// InputError (naming the model) when its networks are not all one architecture with one hidden activation.
-void take_init_model_defaults(BpnnCliOptions& o, const BpnnModel& model);
+/// --layers and --activation from the first warm-start model, --committee as the members of all of them, where
+/// the user did not give them. Throws InputError (naming the model) when its networks are not all one
+/// architecture with one hidden activation.
+void take_init_model_defaults(BpnnCliOptions& o, const InitModels& init);
 
 /// Add the BPNN options (all labelled "bpnn" in --help) to `app`.
 void add_bpnn_options(CLI::App& app, BpnnCliOptions& o);

@@ -224,6 +224,7 @@ void check_options(const BpnnFitOptions& o) {
   if (!(o.input_sd_floor >= 0.0 && o.input_sd_floor <= 1.0)) bad("input sd floor must be in [0, 1]", "input-sd-floor");
   if (o.patience < 0) bad("patience must be >= 0", "patience");
   if (o.committee < 1) bad("committee size must be >= 1", "committee");
+  if (o.member < -1 || o.member >= o.committee) bad("member must be in 0..committee size - 1", "member");
   if (o.lbfgs_memory < 1) bad("L-BFGS memory must be >= 1", "lbfgs-memory");
   if (o.checkpoint_every < 0) bad("checkpoint interval must be >= 0", "checkpoint");
   for (int h : o.hidden)
@@ -255,18 +256,20 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
      << " memory=" << o.lbfgs_memory << " sd_floor=" << o.input_sd_floor;
   // Warm start: every member's starting parameters, so that a checkpoint of another warm start is refused too.
   std::vector<std::vector<double>> warm;
-  if (o.initial) {
-    if (o.initial->committee_size() < static_cast<std::size_t>(o.committee))
-      throw InputError("warm start: the model has " + std::to_string(o.initial->committee_size()) +
-                           " committee member(s), the fit asks for " + std::to_string(o.committee),
-                       "", 0, "init-model");
+  if (!o.initial.empty()) {
     std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (int k = 0; k < o.committee; ++k) {
-      warm.push_back(problem.parameters_from(*o.initial, static_cast<std::size_t>(k)));
-      for (double x : warm.back()) h = splitmix64(h ^ bits_of(x));
-    }
+    for (const BpnnModel* model : o.initial)
+      for (std::size_t k = 0; k < model->committee_size() && warm.size() < static_cast<std::size_t>(o.committee); ++k) {
+        warm.push_back(problem.parameters_from(*model, k));
+        for (double x : warm.back()) h = splitmix64(h ^ bits_of(x));
+      }
+    if (warm.size() < static_cast<std::size_t>(o.committee))
+      throw InputError("warm start: the model(s) have " + std::to_string(warm.size()) +
+                           " committee member(s) in all, the fit asks for " + std::to_string(o.committee),
+                       "", 0, "init-model");
     fp << " init=" << h;
   }
+  if (o.member >= 0) fp << " member=" << o.member;
   const std::string fingerprint = fp.str();
 
   BpnnFitResult result;
@@ -278,7 +281,10 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
   if (o.restart) {
     st = deserialise(*o.restart, fingerprint);
     resumed = true;
+  } else if (o.member >= 0) {
+    st.member = static_cast<std::uint64_t>(o.member);
   }
+  const auto end_member = static_cast<std::uint64_t>(o.member >= 0 ? o.member + 1 : o.committee);
   const bool has_adam = o.optimizer != BpnnOptimizer::lbfgs;
   const bool has_lbfgs = o.optimizer != BpnnOptimizer::adam;
 
@@ -291,7 +297,7 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
     if (callbacks.checkpoint) callbacks.checkpoint(serialise(st, fingerprint));
   };
 
-  while (st.member < static_cast<std::uint64_t>(o.committee)) {
+  while (st.member < end_member) {
     const std::uint64_t member_seed = splitmix64(o.seed + 0x632be59bd9b4e019ULL * st.member);
     std::mt19937_64 rng;
     if (!resumed || st.phase == 3) {

@@ -46,11 +46,16 @@
 // not stored.
 //
 // Warm start (options.initial; n2p2's use_old_weights_short, the second stage of MACE-style training). Member k
-// starts from network set k of an earlier model instead of random weights: BpnnProblem::parameters_from()
+// starts from the k-th network set of one or more earlier models (their members in order) instead of random weights: BpnnProblem::parameters_from()
 // re-expresses those networks in this problem's input standardisation and output map (first-layer weights and
 // biases, output weights and bias), so the starting prediction is the earlier model's learned energy exactly,
 // whatever data the earlier model was standardised on. The starting parameters are scored like an epoch (epoch 0):
 // a warm start keeps them unless an epoch does better on the validation frames.
+//
+// One member alone (options.member = k): the fit trains member k of the committee only, with the same bits as
+// member k of the whole committee's run (each member has its own seed and random stream), and returns a model of
+// that one network set. Members trained as separate jobs become one committee through a warm start from all of
+// them with no iterations (they were standardised on the same data, so nothing changes).
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -97,9 +102,11 @@ struct BpnnFitOptions {
   int threads = 0;                 ///< OpenMP threads; 0 = OpenMP's default
   int checkpoint_every = 0;        ///< epochs between checkpoints (0: only at the end of each member)
   const std::string* restart = nullptr;  ///< checkpoint bytes to continue from (null: start afresh)
-  /// Warm start: member k starts from network set k of this model (null: random weights). It must have the
-  /// problem's descriptor, hidden layers and activation and at least `committee` members.
-  const BpnnModel* initial = nullptr;
+  /// Warm start: member k starts from the k-th network set of these models, their members taken in order (empty:
+  /// random weights). They must have the problem's descriptor, hidden layers and activation and at least
+  /// `committee` members in all.
+  std::vector<const BpnnModel*> initial;
+  int member = -1;                 ///< >= 0: train only this member of the committee; the model holds it alone
 };
 
 /// The metrics of one epoch of one committee member.

@@ -64,6 +64,19 @@ std::vector<double> parameters_of(const BpnnModel& m, std::size_t member = 0) {
   return all;
 }
 
+// A small committee, each member on a bootstrap resample: `epochs` Adam epochs, then as many L-BFGS iterations.
+BpnnFitOptions bootstrap_committee(int members, int epochs) {
+  BpnnFitOptions o;
+  o.hidden = {5};
+  o.optimizer = BpnnOptimizer::adam_lbfgs;
+  o.epochs = epochs;
+  o.lbfgs_iterations = epochs;
+  o.batch_size = 2;
+  o.committee = members;
+  o.bootstrap = true;
+  return o;
+}
+
 Split all_but_last(std::size_t n, std::size_t valid) {
   Split s;
   for (std::size_t k = 0; k < n; ++k) (k + valid < n ? s.train : s.valid).push_back(k);
@@ -178,14 +191,7 @@ TEST_CASE("bpnn fit: restart from a checkpoint continues bit-identically", "[fit
   const Split split = all_but_last(frames.size(), 2);
   const auto d = acsf({1, 8}, 3.5, 3);
   const std::map<int, double> isolated{{1, 0.0}, {8, 0.0}};
-  BpnnFitOptions o;
-  o.hidden = {5};
-  o.optimizer = BpnnOptimizer::adam_lbfgs;
-  o.epochs = 4;
-  o.lbfgs_iterations = 4;
-  o.batch_size = 2;
-  o.committee = 2;
-  o.bootstrap = true;
+  BpnnFitOptions o = bootstrap_committee(2, 4);
   o.checkpoint_every = 3;
   std::vector<std::string> checkpoints;
   BpnnFitCallbacks cb;
@@ -451,14 +457,7 @@ TEST_CASE("bpnn committee members trained as separate jobs equal the whole run a
   const Split split = all_but_last(frames.size(), 2);
   const auto d = acsf({1, 8}, 3.5, 3);
   const std::map<int, double> isolated{{1, 0.0}, {8, 0.0}};
-  BpnnFitOptions o;
-  o.hidden = {5};
-  o.optimizer = BpnnOptimizer::adam_lbfgs;
-  o.epochs = 3;
-  o.lbfgs_iterations = 3;
-  o.batch_size = 2;
-  o.committee = 3;
-  o.bootstrap = true;
+  const BpnnFitOptions o = bootstrap_committee(3, 3);
   const BpnnFitResult whole = fit_bpnn(d, frames, split, isolated, o);
   std::vector<std::unique_ptr<BpnnModel>> alone;
   for (int k = 0; k < 3; ++k) {

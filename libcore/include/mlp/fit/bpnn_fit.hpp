@@ -46,11 +46,11 @@
 // not stored.
 //
 // Warm start (options.initial; n2p2's use_old_weights_short, the second stage of MACE-style training). Member k
-// starts from the k-th network set of one or more earlier models (their members in order) instead of random weights: BpnnProblem::parameters_from()
-// re-expresses those networks in this problem's input standardisation and output map (first-layer weights and
-// biases, output weights and bias), so the starting prediction is the earlier model's learned energy exactly,
-// whatever data the earlier model was standardised on. The starting parameters are scored like an epoch (epoch 0):
-// a warm start keeps them unless an epoch does better on the validation frames.
+// starts from the k-th network set of one or more earlier models (their members in order) instead of random
+// weights: BpnnProblem::parameters_from() re-expresses those networks in this problem's input standardisation and
+// output map (first-layer weights and biases, output weights and bias), so the starting prediction is the earlier
+// model's learned energy exactly, whatever data the earlier model was standardised on. The starting parameters are
+// scored like an epoch (epoch 0): a warm start keeps them unless an epoch does better on the validation frames.
 //
 // One member alone (options.member = k): the fit trains member k of the committee only, with the same bits as
 // member k of the whole committee's run (each member has its own seed and random stream), and returns a model of

@@ -406,8 +406,8 @@ TEST_CASE("bpnn warm start: the starting networks reproduce the earlier model un
     CHECK(std::sqrt(rb.energy_variance) == Approx(std::sqrt(ra.energy_variance)).margin(1e-11));  // per member
   }
 
-  // A fit started from A with no iterations gives A back; with iterations it keeps improving on the validation
-  // frames and never ends above its start.
+  // A fit started from A with no iterations gives A back; with iterations its training loss falls and what it
+  // keeps never scores worse than its start on the validation frames.
   BpnnFitOptions w = o;
   w.initial = {a.model.get()};
   w.optimizer = BpnnOptimizer::lbfgs;

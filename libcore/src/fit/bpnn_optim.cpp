@@ -289,9 +289,13 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
   const bool has_lbfgs = o.optimizer != BpnnOptimizer::adam;
 
   // What early stopping minimises: the validation loss, or the training objective without validation frames.
-  const auto score = [&](const std::vector<double>& theta) {
-    return valid_all.empty() ? problem.loss(theta, train_all, nullptr).total() / n_train + o.l2 * squared_norm(theta)
-                             : problem.loss(theta, valid_all, nullptr).total();
+  const auto score = [&](const LossTerms& train, const LossTerms& valid, double regularisation) {
+    return valid_all.empty() ? train.total() / n_train + regularisation : valid.total();
+  };
+  const auto score_of = [&](const std::vector<double>& theta) {  // of parameters not yet evaluated
+    const LossTerms none;
+    return valid_all.empty() ? score(problem.loss(theta, train_all, nullptr), none, o.l2 * squared_norm(theta))
+                             : score(none, problem.loss(theta, valid_all, nullptr), 0.0);
   };
   const auto emit_checkpoint = [&] {
     if (callbacks.checkpoint) callbacks.checkpoint(serialise(st, fingerprint));
@@ -304,7 +308,7 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
       resumed = false;
       st.theta = warm.empty() ? problem.initial_parameters(member_seed) : warm[st.member];
       st.best = st.theta;
-      st.best_loss = warm.empty() ? kInf : score(st.theta);  // a warm start keeps its start unless beaten
+      st.best_loss = warm.empty() ? kInf : score_of(st.theta);  // a warm start keeps its start unless beaten
       st.since_best = st.best_epoch = st.epoch = st.phase_epoch = 0;
       st.m.assign(P, 0.0);
       st.v.assign(P, 0.0);
@@ -484,8 +488,7 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
       metrics.train_force_rmse = tf.rmse();
       metrics.valid_energy_rmse = ve.rmse();
       metrics.valid_force_rmse = vf.rmse();
-      const double epoch_score = valid_all.empty() ? metrics.train.total() / n_train + metrics.regularisation
-                                                   : metrics.valid.total();
+      const double epoch_score = score(metrics.train, metrics.valid, metrics.regularisation);
       if (std::isfinite(epoch_score) && epoch_score < st.best_loss) {
         st.best_loss = epoch_score;
         st.best = st.theta;

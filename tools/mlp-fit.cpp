@@ -301,7 +301,7 @@ Fitted fit_bpnn_model(const Options& o, const Problem& p, const mlp::tool::Tool&
                                    !tool.quiet(), [&tool](const std::string& text) { tool.note(text); });
   const mlp::BpnnModel* raw = result.model.get();
   std::unique_ptr<mlp::Model> model = std::move(result.model);
-  return {std::move(model), mlp::tool::bpnn_report(result),
+  return {std::move(model), mlp::tool::bpnn_report(result, std::max(fit.member, 0)),
           [raw, &o, &fit, &result](std::ostream& out, const std::string& prov, const mlp::Model* baseline) {
             mlp::save_bpnn_model(out, *raw, mlp::tool::bpnn_provenance(prov, o.bpnn, fit, result), baseline);
           }};
@@ -322,15 +322,14 @@ int run(mlp::tool::Tool& tool, Options& o) {
   if (o.model_type != "linear" && o.model_type != "gap" && o.model_type != "charges" && o.model_type != "bpnn")
     throw CLI::ValidationError("--model-type",
                                "'" + o.model_type + "' is not available (available: linear, gap, charges, bpnn)");
-  if (o.model_type == "bpnn") mlp::tool::bpnn_fit_options(o.bpnn);  // usage errors before any data is read
   if (!o.bpnn.init_models.empty() && o.model_type != "bpnn")
     throw CLI::ValidationError("--init-model", "needs --model-type bpnn");
   Problem p;
-  if (!o.bpnn.init_models.empty()) {
+  if (!o.bpnn.init_models.empty()) {  // first: its committee size is the default that --member is checked against
     p.init = mlp::tool::load_init_models(o.bpnn.init_models);
     mlp::tool::take_init_model_defaults(o.bpnn, p.init);
-    mlp::tool::bpnn_fit_options(o.bpnn);
   }
+  if (o.model_type == "bpnn") mlp::tool::bpnn_fit_options(o.bpnn);  // usage errors before any data is read
   if (o.two_body && o.model_type != "gap") throw CLI::ValidationError("--two-body", "needs --model-type gap");
   const bool inner_cutoff = wants_inner_cutoff(o);
   if (o.two_body && inner_cutoff)

@@ -85,7 +85,7 @@ expect_status 0 "mlp-eval --uncertainty" -- "$EVAL" --model "$TMP/committee.mlp"
 grep -q "MLP_energy_std=[0-9.e+-]*[1-9]" "$TMP/committee.xyz" || fail "committee spread missing or zero"
 
 # Warm start from the committee: descriptor, layers and committee size come from the model; with no iterations
-# the fit hands back the model's predictions, with some it starts from them (its first epoch is near them).
+# the fit hands back the model's predictions; with some, every member logs its epochs and the provenance names it.
 expect_status 0 "warm start, no iterations" -- "$FIT" --model-type bpnn --init-model "$TMP/committee.mlp" \
   --optimizer lbfgs --lbfgs-iterations 0 "$DATA" -o "$TMP/warm0.mlp"
 grep -q "hidden layers 8,8 (tanh), optimizer lbfgs, committee 2" "$TMP/err" || fail "warm start did not take the model's architecture: $(cat "$TMP/err")"
@@ -122,6 +122,9 @@ grep -q "committee 2" "$TMP/err" || fail "the joined fit is not a committee of t
 "$EVAL" -q --model "$TMP/joined.mlp" --uncertainty "$DATA" -o "$TMP/joined.xyz" || fail "eval of the joined committee failed"
 cmp -s "$TMP/committee.xyz" "$TMP/joined.xyz" && pass "members trained apart and joined predict as the committee" ||
   fail "the joined committee predicts differently"
+expect_status 0 "--member of a warm start's committee (its size from the model)" -- "$FIT" --model-type bpnn \
+  --init-model "$TMP/committee.mlp" --member 1 --optimizer lbfgs --lbfgs-iterations 0 "$DATA" -o "$TMP/warm-member.mlp"
+grep -q "member 1: kept the parameters of epoch 0" "$TMP/err" || fail "warm start of member 1: $(cat "$TMP/err")"
 expect_status 2 "--member outside the committee" -- "$FIT" "${SMALL[@]}" --committee 2 --member 2 "$DATA" -o "$TMP/x.mlp"
 expect_status 2 "--member -1" -- "$FIT" "${SMALL[@]}" --committee 2 --member -1 "$DATA" -o "$TMP/x.mlp"
 

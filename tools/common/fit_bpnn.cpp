@@ -314,13 +314,14 @@ BpnnFitResult run_bpnn_fit(const BpnnCliOptions& cli, BpnnFitOptions options,
   return result;
 }
 
-std::string bpnn_report(const BpnnFitResult& r) {
+std::string bpnn_report(const BpnnFitResult& r, int first_member) {
   std::string out = std::to_string(r.parameters) + " parameters per committee member; energy scale " +
                     std::to_string(r.energy_scale) + " eV";
-  for (std::size_t m = 0; m < r.best_epoch.size(); ++m) {
-    out += "\n  member " + std::to_string(m) + ": kept the parameters of epoch " + std::to_string(r.best_epoch[m]);
+  for (std::size_t k = 0; k < r.best_epoch.size(); ++k) {
+    const int m = first_member + static_cast<int>(k);
+    out += "\n  member " + std::to_string(m) + ": kept the parameters of epoch " + std::to_string(r.best_epoch[k]);
     for (const auto& h : r.history)
-      if (h.member == static_cast<int>(m) && h.epoch == r.best_epoch[m]) {
+      if (h.member == m && h.epoch == r.best_epoch[k]) {
         char line[200];
         std::snprintf(line, sizeof line, " (%s, %.1f s; loss train %.4g valid %.4g)", h.phase.c_str(), h.seconds,
                       h.train.total(), h.valid.total());

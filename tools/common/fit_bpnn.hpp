@@ -55,7 +55,8 @@ BpnnFitResult run_bpnn_fit(const BpnnCliOptions& cli, BpnnFitOptions options,
                            const std::function<void(const std::string&)>& note);
 
 /// One line per member on what was kept ("member 0: best epoch 57 of 160 ...") and the parameter count.
-std::string bpnn_report(const BpnnFitResult& result);
+/// `first_member`: the committee index of the result's first member (--member K trains member K alone).
+std::string bpnn_report(const BpnnFitResult& result, int first_member);
 
 /// The provenance JSON of the model file with the BPNN settings added under "fit".
 std::string bpnn_provenance(const std::string& provenance_json, const BpnnCliOptions& cli, const BpnnFitOptions& o,

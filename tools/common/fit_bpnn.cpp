@@ -34,7 +34,6 @@ void add_bpnn_options(CLI::App& app, BpnnCliOptions& o) {
       ->capture_default_str()
       ->group(g);
   app.add_option("--batch-size", o.batch_size, "BPNN: frames per Adam step")
-      ->check(CLI::PositiveNumber)  // unsigned: without the check, -1 would wrap around
       ->capture_default_str()
       ->group(g);
   app.add_option("--learning-rate", o.learning_rate,
@@ -178,7 +177,7 @@ BpnnFitOptions bpnn_fit_options(const BpnnCliOptions& c) {
   need(c.checkpoint_every >= 1, "--checkpoint-every", "must be >= 1");
   need(c.member < c.committee, "--member", "must be below --committee (members count from 0)");
   o.epochs = c.epochs;
-  o.batch_size = c.batch_size;
+  o.batch_size = static_cast<std::size_t>(c.batch_size);
   o.learning_rate = c.learning_rate;
   o.final_lr_ratio = c.final_lr_ratio;
   o.l2 = c.l2;

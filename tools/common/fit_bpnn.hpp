@@ -11,8 +11,7 @@ namespace mlp::tool {
 
 struct BpnnCliOptions {
   std::string layers = "25,25", activation = "tanh", optimizer = "adam+lbfgs";
-  int epochs = 100;
-  std::size_t batch_size = 4;
+  int epochs = 100, batch_size = 4;
   double learning_rate = 1e-3, final_lr_ratio = 0.05, l2 = 1e-6;
   double input_sd_floor = 0.01;
   int lbfgs_iterations = 100, patience = 0, committee = 1, checkpoint_every = 10;

@@ -1,10 +1,12 @@
 // mlp-fit: fit a model to labelled structures (energies, forces, stress) and write it as a model file (MODL).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "common/fit_bpnn.hpp"
@@ -293,6 +295,12 @@ Fitted fit_bpnn_model(const Options& o, const Problem& p, const mlp::tool::Tool&
   fit.seed = o.seed;
   fit.initial = p.init.bpnn;
   for (const std::string& spec : o.bpnn.init_models) tool.note("warm start from " + spec);
+  std::set<int> trained;
+  for (std::size_t f : p.split.train) trained.insert(p.data.frames[f].numbers.begin(), p.data.frames[f].numbers.end());
+  if (!p.init.bpnn.empty())
+    for (int z : p.descriptor->elements())
+      if (!trained.count(z))
+        tool.note("no training frame holds " + mlp::element_symbol(z) + ": its networks stay as in the warm start's model");
   std::string layers;
   for (int h : fit.hidden) layers += (layers.empty() ? "" : ",") + std::to_string(h);
   tool.note("BPNN: hidden layers " + layers + " (" + o.bpnn.activation + "), optimizer " + o.bpnn.optimizer +
@@ -375,9 +383,15 @@ int run(mlp::tool::Tool& tool, Options& o) {
               " frames; evaluate the result as " + o.output + "+" + o.long_range);
   }
   if (!o.no_zbl && o.model_type != "charges") {
+    // Every element the model describes is guarded, also one the data lack (a warm start's model may have more):
+    // pairs the frames do not hold take the covalent-radius defaults (mlp/model/zbl.hpp).
+    std::vector<int> guarded = p.descriptor->elements();
+    guarded.insert(guarded.end(), p.species.begin(), p.species.end());
+    std::sort(guarded.begin(), guarded.end());
+    guarded.erase(std::unique(guarded.begin(), guarded.end()), guarded.end());
     baseline = o.zbl_radii == "covalent"
-                   ? mlp::default_zbl_baseline(p.species)
-                   : mlp::data_zbl_baseline(p.data.frames, p.species, p.descriptor->cutoff());
+                   ? mlp::default_zbl_baseline(guarded)
+                   : mlp::data_zbl_baseline(p.data.frames, guarded, p.descriptor->cutoff());
     const mlp::BaselineSubtraction sub = mlp::subtract_baseline(*baseline, p.data.frames, o.labels);
     baseline_story = "baseline " + baseline->spec() + " subtracted from the labels of " +
                      std::to_string(sub.frames) + " frames (largest |E_zbl| " + format_lambda(sub.max_abs_energy) +

@@ -138,4 +138,22 @@ expect_status 0 "warm start from an n2p2 potential" -- "$FIT" --model-type bpnn 
 awk '/training set errors/ {t = 1} t && $1 == "all" {found = 1; if ($4 + 0 > 1e-3 || $5 + 0 > 1e-3) bad = 1; exit}
   END {exit bad || !found}' "$TMP/err" && pass "the n2p2 warm start has n2p2's energies and forces" ||
   fail "n2p2 warm start errors: $(grep -A2 'training set errors' "$TMP/err")"
+
+# Fine-tuning on frames without one of the model's elements (the water frames with their O atoms removed; labels
+# left as they were, only the bookkeeping is under test): the model keeps its O networks, and the default ZBL
+# baseline guards every pair of the model's elements (O pairs by their covalent radii), so it still evaluates water,
+# with no iterations as n2p2 does.
+awk 'n == 0 { n = $1; k = 0; c = 0; body = ""; getline header; next }
+  { if ($1 != "O") { body = body $0 "\n"; c++ }; if (++k == n) { printf "%d\n%s\n%s", c, header, body; n = 0 } }' \
+  "$N2P2/liquid_01_02.extxyz" > "$TMP/hydrogen.extxyz"
+expect_status 0 "warm start on frames without O" -- "$FIT" --model-type bpnn --optimizer lbfgs --lbfgs-iterations 0 \
+  --init-model "n2p2:dir=$N2P2,length=bohr,energy=hartree" --energy-key n2p2_energy --forces-key n2p2_forces \
+  "$TMP/hydrogen.extxyz" -o "$TMP/hydrogen.mlp"
+grep -q "no training frame holds O: its networks stay as in the warm start's model" "$TMP/err" ||
+  fail "the kept O networks are not reported: $(cat "$TMP/err")"
+expect_status 0 "the model fine-tuned without O evaluates water" -- "$EVAL" -q --model "$TMP/hydrogen.mlp" \
+  "$N2P2/liquid_01_02.extxyz" -o "$TMP/water.xyz"
+paste -d' ' <(grep -o ' n2p2_energy=[^ ]*' "$TMP/water.xyz") <(grep -o 'MLP_energy=[^ ]*' "$TMP/water.xyz") | tr '=' ' ' |
+  awk '{d = ($2 - $4) / 48; if (d < 0) d = -d; if (d > 1e-6) bad = 1; n++} END {exit bad || n != 2}' &&
+  pass "it predicts n2p2's water energies" || fail "the model fine-tuned without O predicts water differently"
 finish

@@ -54,6 +54,7 @@ struct BpnnProblem::Impl {
   std::size_t parameters = 0;
   std::vector<Eigen::VectorXd> shift, scale; // per element
   std::vector<double> energy_shift;          // per element, eV
+  std::vector<double> training_atoms;        // per element: its atoms in the training frames
   double energy_scale = 1.0, mean_energy = 0.0;  // eV, eV/atom
   std::vector<int> sizes;                    // network sizes without the input
   Activation activation = Activation::tanh;
@@ -285,6 +286,7 @@ BpnnProblem::BpnnProblem(std::shared_ptr<const Descriptor> descriptor, const std
       count[e] += 1.0;
     }
   }
+  p.training_atoms = count;
   p.shift.resize(ne);
   p.scale.resize(ne);
   for (std::size_t e = 0; e < ne; ++e) {
@@ -455,6 +457,25 @@ std::string architecture(const DenseNetwork& net) {
 }
 
 }  // namespace
+
+std::vector<int> BpnnProblem::untrained_elements() const {
+  std::vector<int> out;
+  for (std::size_t e = 0; e < impl_->species.size(); ++e)
+    if (impl_->training_atoms[e] == 0.0) out.push_back(impl_->species[e]);
+  return out;
+}
+
+std::vector<double> BpnnProblem::penalty_mask() const {
+  const Impl& p = *impl_;
+  std::vector<double> mask(p.parameters, 1.0);
+  for (std::size_t e = 0; e < p.species.size(); ++e) {
+    if (p.training_atoms[e] != 0.0) continue;
+    const std::size_t end = e + 1 < p.species.size() ? p.param_offset[e + 1] : p.parameters;
+    std::fill(mask.begin() + static_cast<std::ptrdiff_t>(p.param_offset[e]),
+              mask.begin() + static_cast<std::ptrdiff_t>(end), 0.0);
+  }
+  return mask;
+}
 
 std::vector<double> BpnnProblem::parameters_from(const BpnnModel& model, std::size_t member) const {
   const Impl& p = *impl_;

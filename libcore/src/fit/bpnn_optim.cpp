@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "mlp/core/elements.hpp"
 #include "mlp/fit/bpnn_fit.hpp"
 #include "mlp/util/error.hpp"
 
@@ -245,6 +246,23 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
   for (std::size_t k = 0; k < split.valid.size(); ++k) valid_all.push_back(split.train.size() + k);
   const BpnnProblem problem(descriptor, frames, use, train_all, isolated, o);
   const std::size_t P = problem.parameter_count();
+  // An element that no training frame holds gets no gradient: a fresh network for it would stay random (refused),
+  // a warm start's network for it is handed back as it was (no L2 penalty either).
+  const std::vector<int> untrained = problem.untrained_elements();
+  if (!untrained.empty() && o.initial.empty()) {
+    std::string symbols;
+    for (int z : untrained) symbols += (symbols.empty() ? "" : ", ") + element_symbol(z);
+    throw InputError("bpnn fit: no training frame holds " + symbols +
+                         ", which the descriptor describes: its network cannot be fitted (put frames with it in the "
+                         "training set, or warm-start from a model that has it)",
+                     "", 0, "species");
+  }
+  const std::vector<double> mask = problem.penalty_mask();
+  const auto penalty = [&](const std::vector<double>& theta) {  // o.l2·Σ θ² over the penalised parameters
+    double s = 0.0;
+    for (std::size_t q = 0; q < P; ++q) s += mask[q] * theta[q] * theta[q];
+    return o.l2 * s;
+  };
   const double n_train = static_cast<double>(train_all.size());
 
   std::ostringstream fp;
@@ -294,7 +312,7 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
   };
   const auto score_of = [&](const std::vector<double>& theta) {  // of parameters not yet evaluated
     const LossTerms none;
-    return valid_all.empty() ? score(problem.loss(theta, train_all, nullptr), none, o.l2 * squared_norm(theta))
+    return valid_all.empty() ? score(problem.loss(theta, train_all, nullptr), none, penalty(theta))
                              : score(none, problem.loss(theta, valid_all, nullptr), 0.0);
   };
   const auto emit_checkpoint = [&] {
@@ -344,8 +362,8 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
       es = ErrorStat();
       fs = ErrorStat();
       terms = problem.loss(theta, subset, grad.data(), 1.0 / n_subset, &es, &fs);
-      for (std::size_t q = 0; q < P; ++q) grad[q] += 2.0 * o.l2 * theta[q];
-      return terms.total() / n_subset + o.l2 * squared_norm(theta);
+      for (std::size_t q = 0; q < P; ++q) grad[q] += 2.0 * o.l2 * mask[q] * theta[q];
+      return terms.total() / n_subset + penalty(theta);
     };
 
     const auto end_phase = [&] {
@@ -390,7 +408,7 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
           const double c1 = 1.0 - std::pow(o.adam_beta1, static_cast<double>(st.t));
           const double c2 = 1.0 - std::pow(o.adam_beta2, static_cast<double>(st.t));
           for (std::size_t q = 0; q < P; ++q) {
-            const double gq = grad[q] + 2.0 * o.l2 * st.theta[q];
+            const double gq = grad[q] + 2.0 * o.l2 * mask[q] * st.theta[q];
             st.m[q] = o.adam_beta1 * st.m[q] + (1.0 - o.adam_beta1) * gq;
             st.v[q] = o.adam_beta2 * st.v[q] + (1.0 - o.adam_beta2) * gq * gq;
             st.theta[q] -= lr * (st.m[q] / c1) / (std::sqrt(st.v[q] / c2) + o.adam_epsilon);
@@ -483,7 +501,7 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
         metrics.train = problem.loss(st.theta, train_all, nullptr, 1.0, &te, &tf);
       }
       if (!valid_all.empty()) metrics.valid = problem.loss(st.theta, valid_all, nullptr, 1.0, &ve, &vf);
-      metrics.regularisation = o.l2 * squared_norm(st.theta);
+      metrics.regularisation = penalty(st.theta);
       metrics.train_energy_rmse = te.rmse();
       metrics.train_force_rmse = tf.rmse();
       metrics.valid_energy_rmse = ve.rmse();

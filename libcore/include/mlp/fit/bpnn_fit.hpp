@@ -51,6 +51,9 @@
 // output map (first-layer weights and biases, output weights and bias), so the starting prediction is the earlier
 // model's learned energy exactly, whatever data the earlier model was standardised on. The starting parameters are
 // scored like an epoch (epoch 0): a warm start keeps them unless an epoch does better on the validation frames.
+// An element of the model that no training frame holds (fine-tuning a water model on frames without oxygen) keeps
+// its networks as they were: no gradient reaches them and the L2 penalty leaves them alone. Without a warm start
+// such an element is refused: its network could not be fitted.
 //
 // One member alone (options.member = k): the fit trains member k of the committee only, with the same bits as
 // member k of the whole committee's run (each member has its own seed and random stream), and returns a model of
@@ -159,6 +162,12 @@ class BpnnProblem {
   /// `gradient_scale` added to it. Also the RMSE accumulators when `energy`/`force` are non-null.
   LossTerms loss(const std::vector<double>& theta, const std::vector<std::size_t>& subset, double* gradient,
                  double gradient_scale = 1.0, ErrorStat* energy = nullptr, ErrorStat* force = nullptr) const;
+  /// The descriptor's elements that no training frame holds (ascending atomic numbers). Their networks get no
+  /// gradient from the loss.
+  std::vector<int> untrained_elements() const;
+  /// Per parameter: 1 where the L2 penalty applies, 0 for the networks of untrained_elements() (so a warm start
+  /// hands those networks back untouched instead of shrinking them towards zero with no data to balance it).
+  std::vector<double> penalty_mask() const;
   /// The parameters θ that reproduce member `member` of `model` in this problem's standardisation: the networks of
   /// make_model({θ}) give the same atomic energies (eV) as the member's, up to rounding, whatever the input and
   /// energy scaling of `model`. Throws InputError (field "init-model") when the descriptors differ, an element's

@@ -6,7 +6,6 @@
 #include <iostream>
 #include <limits>
 #include <memory>
-#include <set>
 #include <nlohmann/json.hpp>
 
 #include "common/fit_bpnn.hpp"
@@ -295,12 +294,6 @@ Fitted fit_bpnn_model(const Options& o, const Problem& p, const mlp::tool::Tool&
   fit.seed = o.seed;
   fit.initial = p.init.bpnn;
   for (const std::string& spec : o.bpnn.init_models) tool.note("warm start from " + spec);
-  std::set<int> trained;
-  for (std::size_t f : p.split.train) trained.insert(p.data.frames[f].numbers.begin(), p.data.frames[f].numbers.end());
-  if (!p.init.bpnn.empty())
-    for (int z : p.descriptor->elements())
-      if (!trained.count(z))
-        tool.note("no training frame holds " + mlp::element_symbol(z) + ": its networks stay as in the warm start's model");
   std::string layers;
   for (int h : fit.hidden) layers += (layers.empty() ? "" : ",") + std::to_string(h);
   tool.note("BPNN: hidden layers " + layers + " (" + o.bpnn.activation + "), optimizer " + o.bpnn.optimizer +

@@ -483,6 +483,7 @@ TEST_CASE("bpnn warm start: an element the training frames lack keeps its networ
   w.lbfgs_iterations = 5;
   const BpnnFitResult b = fit_bpnn(d, only_1, split, {{1, 0.0}}, w);
   REQUIRE(b.best_epoch.at(0) > 0);
+  CHECK(b.untouched_elements == std::vector<int>{8});
   REQUIRE(std::count(both[0].numbers.begin(), both[0].numbers.end(), 8) > 0);
   REQUIRE(std::count(both[0].numbers.begin(), both[0].numbers.end(), 1) > 0);
   EvalRequest request;

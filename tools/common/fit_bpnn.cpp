@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mlp/core/elements.hpp"
 #include "mlp/io/atomic_file.hpp"
 #include "mlp/model/registry.hpp"
 #include "mlp/model/sum_model.hpp"
@@ -327,6 +328,8 @@ std::string bpnn_report(const BpnnFitResult& r, int first_member) {
         out += line;
       }
   }
+  for (int z : r.untouched_elements)
+    out += "\n  no training frame holds " + element_symbol(z) + ": its networks stay as in the warm start's model";
   return out;
 }
 

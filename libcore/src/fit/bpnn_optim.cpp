@@ -291,6 +291,7 @@ BpnnFitResult fit_bpnn(std::shared_ptr<const Descriptor> descriptor, const std::
   const std::string fingerprint = fp.str();
 
   BpnnFitResult result;
+  result.untouched_elements = untrained;
   result.parameters = P;
   result.energy_scale = problem.energy_scale();
 

@@ -137,6 +137,8 @@ struct BpnnFitResult {
   double energy_scale = 0.0;           ///< s_E, eV
   std::vector<int> best_epoch;         ///< per member: the epoch whose parameters were kept (0: the initial ones)
   std::vector<BpnnEpochMetrics> history;  ///< every epoch of every member (since the restart, if any)
+  /// Elements no training frame holds, whose networks a warm start handed back as they were (atomic numbers).
+  std::vector<int> untouched_elements;
 };
 
 /// Descriptor data of a set of frames, standardised for training, and the loss and its gradient.
